@@ -1,0 +1,97 @@
+using System.Threading.Tasks.Sources;
+
+namespace Trellis.Internal;
+
+/// <summary>A call in flight: the request, and the caller's single-use slot for the answer.</summary>
+internal sealed class CallRequest : ICallRequest, IValueTaskSource<object?>
+{
+    private ManualResetValueTaskSourceCore<object?> _core;
+    private int _done;
+    private ITimer? _timer;
+    private CancellationTokenRegistration _cancellation;
+
+    public CallRequest(Pid server, object request)
+    {
+        Server = server;
+        Request = request;
+        _core.RunContinuationsAsynchronously = true;
+    }
+
+    public Pid Server { get; }
+
+    public object Request { get; }
+
+    /// <summary>The server holding this call for a later reply, if any.</summary>
+    public GenServer? DeferredBy { get; set; }
+
+    public bool IsDone => Volatile.Read(ref _done) != 0;
+
+    public ValueTask<object?> AsValueTask() => new(this, _core.Version);
+
+    public void ArmTimeout(TimeProvider time, TimeSpan timeout)
+    {
+        var timer = time.CreateTimer(static s => ((CallRequest)s!).Fail(ExitReason.Timeout), this, timeout, Timeout.InfiniteTimeSpan);
+        Volatile.Write(ref _timer, timer);
+        if (IsDone)
+        {
+            timer.Dispose();
+        }
+    }
+
+    public void ArmCancellation(CancellationToken token) =>
+        _cancellation = token.UnsafeRegister(static s => ((CallRequest)s!).Cancel(), this);
+
+    public bool TryReply(object? reply)
+    {
+        if (Interlocked.Exchange(ref _done, 1) != 0)
+        {
+            return false;
+        }
+
+        Release();
+        _core.SetResult(reply);
+        return true;
+    }
+
+    public void Fail(ExitReason reason)
+    {
+        if (Interlocked.Exchange(ref _done, 1) != 0)
+        {
+            return;
+        }
+
+        Release();
+        _core.SetException(new CallException(Server, Request, reason));
+    }
+
+    private void Cancel()
+    {
+        if (Interlocked.Exchange(ref _done, 1) != 0)
+        {
+            return;
+        }
+
+        Release();
+        _core.SetException(new OperationCanceledException("the call was cancelled by its caller"));
+    }
+
+    private void Release()
+    {
+        Volatile.Read(ref _timer)?.Dispose();
+        _cancellation.Dispose();
+        DeferredBy?.ForgetDeferred(this);
+    }
+
+    object? IValueTaskSource<object?>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<object?>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<object?>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
+
+/// <summary>A cast's envelope, so a cast is told apart from a plain message.</summary>
+internal sealed record CastRequest(object Request);
+
+/// <summary>Asks a server to terminate with a reason, running its terminate callback whether or not it traps exits.</summary>
+internal sealed record StopRequest(ExitReason Reason);

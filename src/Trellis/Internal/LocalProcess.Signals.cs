@@ -1,0 +1,367 @@
+namespace Trellis.Internal;
+
+/// <summary>Links, monitors and exit signals (otp-semantics.md section 1).</summary>
+internal sealed partial class LocalProcess : IDownWatcher
+{
+    public override bool Send(Pid to, object message) => to.Send(message);
+
+    public override Pid Spawn(Func<ProcessContext, ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ThrowIfDead();
+        var child = new LocalProcess(_node, body);
+        child.Start();
+        return child.Self;
+    }
+
+    public override Pid SpawnLink(Func<ProcessContext, ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var child = new LocalProcess(_node, body);
+        LinkNew(child);
+        child.Start();
+        return child.Self;
+    }
+
+    public override (Pid Pid, MonitorRef Monitor) SpawnMonitor(Func<ProcessContext, ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ThrowIfDead();
+        var child = new LocalProcess(_node, body);
+        var monitor = new MonitorRef(child, this);
+        child.AddMonitorOrFail(monitor);
+        child.Start();
+        return (child.Self, monitor);
+    }
+
+    /// <summary>Links a process that has not started yet (so it cannot be dead) to this one.</summary>
+    internal void LinkNew(LocalProcess child)
+    {
+        if (!TryLink(this, child))
+        {
+            child.Terminate(ExitReason.NoProc);
+            ThrowIfDead();
+        }
+    }
+
+    public override void Link(Pid other)
+    {
+        var target = other.Process ?? throw new ArgumentException("cannot link to Pid.None", nameof(other));
+        ThrowIfDead();
+        if (ReferenceEquals(target, this) || TryLink(this, target))
+        {
+            return;
+        }
+
+        ThrowIfDead();
+        if (TrapExit)
+        {
+            Enqueue(new ExitMessage(other, ExitReason.NoProc));
+            return;
+        }
+
+        throw new ExitException(ExitReason.NoProc, $"link to {other} failed: noproc");
+    }
+
+    public override void Unlink(Pid other)
+    {
+        var target = other.Process ?? throw new ArgumentException("cannot unlink Pid.None", nameof(other));
+        if (ReferenceEquals(target, this))
+        {
+            return;
+        }
+
+        var (first, second) = Id < target.Id ? (this, target) : (target, this);
+        lock (first)
+        {
+            lock (second)
+            {
+                RemoveLinkLocked(target);
+                target.RemoveLinkLocked(this);
+            }
+        }
+    }
+
+    private static bool TryLink(LocalProcess a, LocalProcess b)
+    {
+        var (first, second) = a.Id < b.Id ? (a, b) : (b, a);
+        lock (first)
+        {
+            lock (second)
+            {
+                if (a._exitReason is not null || b._exitReason is not null)
+                {
+                    return false;
+                }
+
+                a.AddLinkLocked(b);
+                b.AddLinkLocked(a);
+                return true;
+            }
+        }
+    }
+
+    private void AddLinkLocked(LocalProcess other)
+    {
+        switch (_links)
+        {
+            case null:
+                _links = other;
+                break;
+            case LocalProcess single when !ReferenceEquals(single, other):
+                _links = new HashSet<LocalProcess> { single, other };
+                break;
+            case HashSet<LocalProcess> set:
+                set.Add(other);
+                break;
+        }
+    }
+
+    private bool RemoveLinkLocked(LocalProcess other)
+    {
+        switch (_links)
+        {
+            case LocalProcess single when ReferenceEquals(single, other):
+                _links = null;
+                return true;
+            case HashSet<LocalProcess> set:
+                return set.Remove(other);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The processes linked to this one (a snapshot).</summary>
+    internal List<Pid> LinkedPids()
+    {
+        lock (this)
+        {
+            return _links switch
+            {
+                LocalProcess single => [single.Self],
+                HashSet<LocalProcess> set => set.Select(p => p.Self).ToList(),
+                _ => [],
+            };
+        }
+    }
+
+    private void SignalLinks(object? links, ExitReason reason)
+    {
+        switch (links)
+        {
+            case LocalProcess single:
+                single.OnLinkedExit(this, reason);
+                break;
+            case HashSet<LocalProcess> set:
+                foreach (var p in set)
+                {
+                    p.OnLinkedExit(this, reason);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>A linked process exited. Ignored if the link was removed meanwhile (unlink wins).</summary>
+    private void OnLinkedExit(LocalProcess from, ExitReason reason)
+    {
+        lock (this)
+        {
+            if (_exitReason is not null || !RemoveLinkLocked(from))
+            {
+                return;
+            }
+        }
+
+        ReceiveExitSignal(from.Self, reason, untrappable: false);
+    }
+
+    public override void Exit(Pid target, ExitReason reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        SendExitSignal(Self, target, reason);
+    }
+
+    /// <summary>Erlang's exit/2 from <paramref name="from"/> (<see cref="Pid.None"/> when outside any process).</summary>
+    internal static void SendExitSignal(Pid from, Pid target, ExitReason reason)
+    {
+        if (target.Process is not { } process)
+        {
+            return;
+        }
+
+        process.ReceiveExitSignal(from, reason, untrappable: reason.Kind == ExitReasonKind.Kill);
+    }
+
+    private void ReceiveExitSignal(Pid from, ExitReason reason, bool untrappable)
+    {
+        if (untrappable)
+        {
+            Terminate(ExitReason.Killed);
+            return;
+        }
+
+        ITimer? timer = null;
+        object? message = null;
+        lock (this)
+        {
+            if (_exitReason is not null)
+            {
+                return;
+            }
+
+            if ((_flags & FlagTrapExit) != 0)
+            {
+                message = new ExitMessage(from, reason);
+                if (!EnqueueLocked(message, ref timer))
+                {
+                    return;
+                }
+            }
+        }
+
+        if (message is not null)
+        {
+            timer?.Dispose();
+            _waiter.SetResult(message);
+            return;
+        }
+
+        if (reason.IsNormal && !ReferenceEquals(from.Process, this))
+        {
+            return;
+        }
+
+        Terminate(reason);
+    }
+
+    public override MonitorRef Monitor(Pid target)
+    {
+        var process = target.Process ?? throw new ArgumentException("cannot monitor Pid.None", nameof(target));
+        ThrowIfDead();
+        var monitor = new MonitorRef(process, this);
+        process.AddMonitorOrFail(monitor);
+        return monitor;
+    }
+
+    /// <summary>Adds a monitor on this process; if it is already dead the watcher gets DOWN noproc at once.</summary>
+    internal void AddMonitorOrFail(MonitorRef monitor)
+    {
+        lock (this)
+        {
+            if (_exitReason is null)
+            {
+                switch (_monitors)
+                {
+                    case null:
+                        _monitors = monitor;
+                        break;
+                    case MonitorRef single:
+                        _monitors = new List<MonitorRef> { single, monitor };
+                        break;
+                    case List<MonitorRef> list:
+                        list.Add(monitor);
+                        break;
+                }
+
+                return;
+            }
+        }
+
+        monitor.Watcher.OnDown(monitor, ExitReason.NoProc);
+    }
+
+    private void RemoveMonitor(MonitorRef monitor)
+    {
+        lock (this)
+        {
+            switch (_monitors)
+            {
+                case MonitorRef single when ReferenceEquals(single, monitor):
+                    _monitors = null;
+                    break;
+                case List<MonitorRef> list:
+                    list.Remove(monitor);
+                    break;
+            }
+        }
+    }
+
+    public override bool Demonitor(MonitorRef monitor, bool flush = false)
+    {
+        ArgumentNullException.ThrowIfNull(monitor);
+        if (!ReferenceEquals(monitor.Watcher, this))
+        {
+            return false;
+        }
+
+        bool wasActive;
+        lock (this)
+        {
+            wasActive = monitor.Active;
+            monitor.Active = false;
+        }
+
+        monitor.Target.RemoveMonitor(monitor);
+        if (flush)
+        {
+            RemoveAll(m => m is DownMessage d && ReferenceEquals(d.Ref, monitor));
+        }
+
+        return wasActive;
+    }
+
+    private static void SignalMonitors(object? monitors, ExitReason reason)
+    {
+        switch (monitors)
+        {
+            case MonitorRef single:
+                single.Watcher.OnDown(single, reason);
+                break;
+            case List<MonitorRef> list:
+                foreach (var m in list)
+                {
+                    m.Watcher.OnDown(m, reason);
+                }
+
+                break;
+        }
+    }
+
+    void IDownWatcher.OnDown(MonitorRef monitor, ExitReason reason)
+    {
+        ITimer? timer = null;
+        DownMessage message;
+        lock (this)
+        {
+            if (!monitor.Active || _exitReason is not null)
+            {
+                return;
+            }
+
+            monitor.Active = false;
+            message = new DownMessage(monitor, monitor.Pid, reason);
+            if (!EnqueueLocked(message, ref timer))
+            {
+                return;
+            }
+        }
+
+        timer?.Dispose();
+        _waiter.SetResult(message);
+    }
+
+    /// <summary>How many processes monitor this one.</summary>
+    internal int MonitorCount()
+    {
+        lock (this)
+        {
+            return _monitors switch
+            {
+                MonitorRef => 1,
+                List<MonitorRef> list => list.Count,
+                _ => 0,
+            };
+        }
+    }
+}

@@ -1,0 +1,231 @@
+namespace Trellis.Internal;
+
+/// <summary>
+/// A lightweight process: a mailbox plus code. All mutable state is guarded by the object's own monitor;
+/// links and monitors that span two processes take both locks in pid order.
+/// </summary>
+internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
+{
+    private const int FlagTrapExit = 1;
+    private const int FlagWaiting = 2;
+    private const int FlagInline = 4;
+    private const int FlagRoot = 8;
+
+    private readonly Node _node;
+    private Func<ProcessContext, ValueTask>? _body;
+    private volatile ExitReason? _exitReason;
+    private int _flags;
+    private object? _links;
+    private object? _monitors;
+    private CancellationTokenSource? _cts;
+
+    internal LocalProcess(Node node, Func<ProcessContext, ValueTask> body)
+    {
+        _node = node;
+        _body = body;
+        Id = node.NextProcessId();
+        _waiter.RunContinuationsAsynchronously = true;
+    }
+
+    public long Id { get; }
+
+    public bool IsAlive => _exitReason is null;
+
+    public ExitReason? ExitReasonOrNull => _exitReason;
+
+    /// <summary>The registered name; changed by <see cref="Node"/> under this process's lock.</summary>
+    internal string? RegisteredName { get; set; }
+
+    /// <summary>Set once before the process runs.</summary>
+    internal IProcessExtension? Extension { get; set; }
+
+    /// <summary>True for a process started from outside any process (the node stops those when disposed).</summary>
+    internal bool IsRoot
+    {
+        get => (Volatile.Read(ref _flags) & FlagRoot) != 0;
+        set => Interlocked.Or(ref _flags, value ? FlagRoot : 0);
+    }
+
+    /// <summary>True while the body runs on its starter's thread (proc_lib-style synchronous start).</summary>
+    internal bool StartedInline => (Volatile.Read(ref _flags) & FlagInline) != 0;
+
+    public override Pid Self => new(this);
+
+    public override Node Node => _node;
+
+    public override bool TrapExit
+    {
+        get => (Volatile.Read(ref _flags) & FlagTrapExit) != 0;
+        set
+        {
+            lock (this)
+            {
+                _flags = value ? _flags | FlagTrapExit : _flags & ~FlagTrapExit;
+            }
+        }
+    }
+
+    public override CancellationToken CancellationToken
+    {
+        get
+        {
+            lock (this)
+            {
+                if (_exitReason is not null)
+                {
+                    return new CancellationToken(canceled: true);
+                }
+
+                _cts ??= new CancellationTokenSource();
+                return _cts.Token;
+            }
+        }
+    }
+
+    /// <summary>Queues the body on the thread pool.</summary>
+    internal void Start() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+    /// <summary>Runs the body on the caller's thread until its first asynchronous wait.</summary>
+    internal void StartInline()
+    {
+        Interlocked.Or(ref _flags, FlagInline);
+        Execute();
+    }
+
+    /// <summary>Marks the end of the inline part of a synchronous start.</summary>
+    internal void ClearInline() => Interlocked.And(ref _flags, ~FlagInline);
+
+    void IThreadPoolWorkItem.Execute() => Execute();
+
+    private void Execute()
+    {
+        // The process owns this task: RunAsync catches every exception and turns it into the exit reason,
+        // so nothing is lost by not awaiting it here.
+        ValueTask run = RunAsync();
+        if (run.IsCompleted)
+        {
+            run.GetAwaiter().GetResult();
+        }
+    }
+
+    private async ValueTask RunAsync()
+    {
+        ExitReason reason;
+        try
+        {
+            await _body!(this).ConfigureAwait(false);
+            reason = ExitReason.Normal;
+        }
+        catch (ProcessExitedException) when (_exitReason is not null)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            reason = ExitReason.FromException(ex);
+        }
+        finally
+        {
+            _body = null;
+        }
+
+        Terminate(reason);
+    }
+
+    private void ThrowIfDead()
+    {
+        if (_exitReason is { } reason)
+        {
+            throw new ProcessExitedException(reason);
+        }
+    }
+
+    /// <summary>
+    /// Ends the process with <paramref name="reason"/>, at once: name released, mailbox closed, calls in it failed,
+    /// token cancelled, then links and monitors fire. Only the first call has any effect.
+    /// </summary>
+    internal bool Terminate(ExitReason reason)
+    {
+        object? links;
+        object? monitors;
+        object?[]? leftovers;
+        int head;
+        int count;
+        bool wasWaiting;
+        ITimer? timer;
+        CancellationTokenSource? cts;
+        lock (this)
+        {
+            if (_exitReason is not null)
+            {
+                return false;
+            }
+
+            _exitReason = reason;
+            links = _links;
+            _links = null;
+            monitors = _monitors;
+            _monitors = null;
+            leftovers = _buffer;
+            head = _head;
+            count = _count;
+            _buffer = null;
+            _count = 0;
+            wasWaiting = (_flags & FlagWaiting) != 0;
+            _flags &= ~FlagWaiting;
+            timer = _waitTimer;
+            _waitTimer = null;
+            _waitMatch = null;
+            cts = _cts;
+        }
+
+        timer?.Dispose();
+        _node.OnProcessExited(this, reason);
+        CancelToken(cts);
+        Extension?.OnExit(reason);
+        FailCalls(leftovers, head, count, reason);
+        SignalLinks(links, reason);
+        SignalMonitors(monitors, reason);
+        if (wasWaiting)
+        {
+            _waiter.SetException(new ProcessExitedException(reason));
+        }
+
+        return true;
+    }
+
+    private void CancelToken(CancellationTokenSource? cts)
+    {
+        if (cts is null)
+        {
+            return;
+        }
+
+        try
+        {
+            cts.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            _node.Log.CancellationCallbackFailed(Self, ex);
+        }
+    }
+
+    private static void FailCalls(object?[]? buffer, int head, int count, ExitReason reason)
+    {
+        if (buffer is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            if (buffer[(head + i) & (buffer.Length - 1)] is ICallRequest call)
+            {
+                call.Fail(reason);
+            }
+        }
+    }
+
+    public override string ToString() => Self.ToString();
+}

@@ -1,0 +1,32 @@
+using System.Globalization;
+using Trellis.Internal;
+
+namespace Trellis;
+
+/// <summary>A monitor: the reference carried by the <see cref="DownMessage"/> it produces.</summary>
+public sealed class MonitorRef
+{
+    private static long s_next;
+
+    internal MonitorRef(LocalProcess target, IDownWatcher watcher)
+    {
+        Id = Interlocked.Increment(ref s_next);
+        Target = target;
+        Watcher = watcher;
+    }
+
+    /// <summary>The monitored process.</summary>
+    public Pid Pid => new(Target);
+
+    internal long Id { get; }
+
+    internal LocalProcess Target { get; }
+
+    internal IDownWatcher Watcher { get; }
+
+    /// <summary>True until the DOWN is delivered or the monitor is removed. Changed under the watcher's lock.</summary>
+    internal bool Active { get; set; } = true;
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"#Ref<{Id}>");
+}

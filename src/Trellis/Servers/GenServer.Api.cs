@@ -1,0 +1,187 @@
+using Trellis.Internal;
+
+namespace Trellis;
+
+/// <summary>Starting, calling, casting and stopping servers.</summary>
+public abstract partial class GenServer
+{
+    /// <summary>
+    /// Starts a server linked to <paramref name="parent"/> and waits until its <see cref="Init"/> has returned
+    /// (<c>GenServer.start_link</c>). This is what a child spec's start function calls.
+    /// </summary>
+    /// <param name="parent">The starting process; the new server is linked to it.</param>
+    /// <param name="factory">Makes the server's callback object; called once per start.</param>
+    /// <param name="argument">The argument for <see cref="Init"/>.</param>
+    /// <param name="options">Name and start timeout.</param>
+    /// <returns><c>{ok, Pid}</c>, <c>ignore</c>, or <c>{error, Reason}</c> (<c>{already_started, Pid}</c> when the name is taken).</returns>
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, Func<GenServer> factory, object? argument = null, GenServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        return StartCoreAsync((LocalProcess)parent, parent.Node, factory, argument, options);
+    }
+
+    /// <summary>Starts a server that no process is linked to (<c>GenServer.start</c>); the node stops it when disposed.</summary>
+    /// <param name="node">The node to run it on.</param>
+    /// <param name="factory">Makes the server's callback object.</param>
+    /// <param name="argument">The argument for <see cref="Init"/>.</param>
+    /// <param name="options">Name and start timeout.</param>
+    /// <returns>The start result.</returns>
+    public static ValueTask<StartResult> StartAsync(Node node, Func<GenServer> factory, object? argument = null, GenServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return StartCoreAsync(null, node, factory, argument, options);
+    }
+
+    internal static ValueTask<StartResult> StartCoreAsync(LocalProcess? parent, Node node, Func<GenServer> factory, object? argument, GenServerOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        GenServer server;
+        try
+        {
+            server = factory() ?? throw new InvalidOperationException("the GenServer factory returned null");
+        }
+        catch (Exception ex)
+        {
+            return new(StartResult.Fail(ExitReason.FromException(ex)));
+        }
+
+        return server.StartAsync(parent, node, argument, options);
+    }
+
+    private ValueTask<StartResult> StartAsync(LocalProcess? parent, Node node, object? argument, GenServerOptions? options)
+    {
+        if (_process is not null)
+        {
+            throw new InvalidOperationException($"this {GetType().Name} instance has already been started; the factory must return a new instance");
+        }
+
+        var process = parent is null ? node.CreateRoot(Body) : new LocalProcess(node, Body);
+        process.Extension = this;
+        _process = process;
+        _argument = argument;
+        var signal = new StartSignal();
+        _started = signal;
+        Parent = parent?.Self ?? Pid.None;
+        if (options?.Name is { } name && !node.TryRegister(name, process.Self))
+        {
+            process.Terminate(ExitReason.Normal);
+            var holder = node.WhereIs(name);
+            return new(StartResult.Fail(ExitReason.Of(new AlreadyStarted(holder))));
+        }
+
+        parent?.LinkNew(process);
+        process.StartInline();
+        process.ClearInline();
+        var started = signal.Task;
+        var timeout = options?.StartTimeout ?? Timeout.InfiniteTimeSpan;
+        return started.IsCompleted || timeout == Timeout.InfiniteTimeSpan ? started : WaitStartedAsync(started, node, process, timeout);
+    }
+
+    private async ValueTask<StartResult> WaitStartedAsync(ValueTask<StartResult> started, Node node, LocalProcess process, TimeSpan timeout)
+    {
+        var task = started.AsTask();
+        if (await Task.WhenAny(task, Task.Delay(timeout, node.TimeProvider)).ConfigureAwait(false) == task)
+        {
+            return await task.ConfigureAwait(false);
+        }
+
+        DetachFromStarter();
+        SignalStarted(StartResult.Fail(ExitReason.Timeout));
+        process.Terminate(ExitReason.Killed);
+        return await task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> and waits for the answer (<c>GenServer.call</c>).
+    /// </summary>
+    /// <param name="server">The server.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="timeout">How long to wait; five seconds by default, <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
+    /// <param name="cancellationToken">Stops waiting (the server may still handle the request).</param>
+    /// <returns>The answer.</returns>
+    /// <exception cref="CallException">Timed out, no such process, or the server exited before answering.</exception>
+    public static ValueTask<object?> CallAsync(Pid server, object request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var wait = timeout ?? DefaultCallTimeout;
+        if (wait < TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a call timeout must be positive or Timeout.InfiniteTimeSpan");
+        }
+
+        var call = new CallRequest(server, request);
+        if (server.Process is not { } process || !process.Enqueue(call))
+        {
+            return ValueTask.FromException<object?>(new CallException(server, request, ExitReason.NoProc));
+        }
+
+        if (wait != Timeout.InfiniteTimeSpan)
+        {
+            call.ArmTimeout(process.Node.TimeProvider, wait);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            call.ArmCancellation(cancellationToken);
+        }
+
+        return call.AsValueTask();
+    }
+
+    /// <summary>A call whose answer is a <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The answer's type.</typeparam>
+    /// <param name="server">The server.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="timeout">How long to wait; five seconds by default.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The answer.</returns>
+    /// <exception cref="CallException">Timed out, no such process, or the server exited before answering.</exception>
+    /// <exception cref="InvalidCastException">The answer is not a <typeparamref name="T"/>.</exception>
+    public static async ValueTask<T> CallAsync<T>(Pid server, object request, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        (T)(await CallAsync(server, request, timeout, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>Sends a request without waiting (<c>GenServer.cast</c>). Like a send, it never fails.</summary>
+    /// <param name="server">The server.</param>
+    /// <param name="request">The request.</param>
+    /// <returns>True if the server was alive.</returns>
+    public static bool Cast(Pid server, object request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return server.Send(new CastRequest(request));
+    }
+
+    /// <summary>Answers a call that a callback left without a reply (<c>GenServer.reply</c>); may be used from any thread.</summary>
+    /// <param name="from">The caller.</param>
+    /// <param name="reply">The answer.</param>
+    /// <returns>False if the caller was already answered, timed out, or gave up.</returns>
+    public static bool Reply(From from, object? reply) => from.Call?.TryReply(reply) ?? false;
+
+    /// <summary>
+    /// Stops a server with <paramref name="reason"/>, running its terminate callback, and waits until it has exited
+    /// (<c>GenServer.stop</c>).
+    /// </summary>
+    /// <param name="server">The server.</param>
+    /// <param name="reason">The reason; <c>normal</c> by default.</param>
+    /// <param name="timeout">How long to wait; for ever by default.</param>
+    /// <returns>The reason the server exited with.</returns>
+    /// <exception cref="CallException">The server is not alive (<c>noproc</c>) or did not stop in time (<c>timeout</c>).</exception>
+    public static async Task<ExitReason> StopAsync(Pid server, ExitReason? reason = null, TimeSpan? timeout = null)
+    {
+        reason ??= ExitReason.Normal;
+        var request = new StopRequest(reason);
+        var exited = Node.WaitForExitAsync(server);
+        if (!server.Send(request))
+        {
+            throw new CallException(server, request, ExitReason.NoProc);
+        }
+
+        var wait = timeout ?? Timeout.InfiniteTimeSpan;
+        if (wait != Timeout.InfiniteTimeSpan
+            && await Task.WhenAny(exited, Task.Delay(wait, server.Process!.Node.TimeProvider)).ConfigureAwait(false) != exited)
+        {
+            throw new CallException(server, request, ExitReason.Timeout);
+        }
+
+        return await exited.ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,153 @@
+using Trellis.Internal;
+
+namespace Trellis;
+
+/// <summary>The server loop: init, then one message at a time.</summary>
+public abstract partial class GenServer
+{
+    private StartSignal? _started;
+
+    private static ValueTask Body(ProcessContext context) =>
+        ((GenServer)((LocalProcess)context).Extension!).RunAsync();
+
+    private void SignalStarted(StartResult result)
+    {
+        Interlocked.Exchange(ref _started, null)?.Set(result);
+    }
+
+    private async ValueTask RunAsync()
+    {
+        var process = _process!;
+        InitResult init;
+        try
+        {
+            init = await InitAsync(_argument).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ProcessExitedException || process.IsAlive)
+        {
+            var reason = ExitReason.FromException(ex);
+            DetachFromStarter();
+            SignalStarted(StartResult.Fail(reason));
+            throw new ExitException(reason, "init failed");
+        }
+
+        _argument = null;
+        switch (init.Status)
+        {
+            case StartStatus.Ignore:
+                DetachFromStarter();
+                SignalStarted(StartResult.Ignore);
+                return;
+            case StartStatus.Error:
+                DetachFromStarter();
+                SignalStarted(StartResult.Fail(init.StopReason!));
+                throw new ExitException(init.StopReason!);
+        }
+
+        SignalStarted(StartResult.Ok(Self));
+        var continuation = init.Continuation;
+        if (process.StartedInline && (continuation is not null || process.MessageQueueLength > 0))
+        {
+            // Leave the starter's thread: the start has returned, the server's own work goes on elsewhere.
+            await Task.Yield();
+        }
+
+        await LoopAsync(process, continuation, init.Timeout).ConfigureAwait(false);
+    }
+
+    /// <summary>A failed or ignored start leaves no EXIT with the starter (as OTP 26 and later).</summary>
+    private void DetachFromStarter()
+    {
+        if (!Parent.IsNone)
+        {
+            _process!.Unlink(Parent);
+        }
+    }
+
+    private async ValueTask LoopAsync(LocalProcess process, object? continuation, TimeSpan? timeout)
+    {
+        while (true)
+        {
+            ServerResult result;
+            try
+            {
+                if (continuation is not null)
+                {
+                    var c = continuation;
+                    continuation = null;
+                    result = await HandleContinueAsync(c).ConfigureAwait(false);
+                }
+                else
+                {
+                    object message = timeout is { } t
+                        ? await process.ReceiveAsync(t).ConfigureAwait(false) ?? TimeoutMessage
+                        : await process.ReceiveAsync().ConfigureAwait(false);
+                    switch (message)
+                    {
+                        case CallRequest call:
+                            result = await DispatchCallAsync(call).ConfigureAwait(false);
+                            break;
+                        case CastRequest cast:
+                            result = await HandleCastAsync(cast.Request).ConfigureAwait(false);
+                            break;
+                        case ExitMessage exit when exit.From == Parent && !Parent.IsNone:
+                            await TerminateAsync(exit.Reason).ConfigureAwait(false);
+                            throw new ExitException(exit.Reason);
+                        case StopRequest stop:
+                            await TerminateAsync(stop.Reason).ConfigureAwait(false);
+                            throw new ExitException(stop.Reason);
+                        default:
+                            result = await HandleInfoAsync(message).ConfigureAwait(false);
+                            break;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not ExitException && process.IsAlive)
+            {
+                await CrashAsync(process, ex).ConfigureAwait(false);
+                throw;
+            }
+
+            if (result.Action == ServerAction.Stop)
+            {
+                await TerminateAsync(result.StopReason!).ConfigureAwait(false);
+                throw new ExitException(result.StopReason!);
+            }
+
+            continuation = result.Continuation;
+            timeout = result.Timeout;
+        }
+    }
+
+    private async ValueTask<ServerResult> DispatchCallAsync(CallRequest call)
+    {
+        _current = call;
+        var result = await HandleCallAsync(call.Request, new From(call)).ConfigureAwait(false);
+        _current = null;
+        if (result.HasReply)
+        {
+            call.TryReply(result.ReplyValue);
+        }
+        else if (result.Action != ServerAction.Stop)
+        {
+            Defer(call);
+        }
+
+        return result;
+    }
+
+    /// <summary>A callback threw: log it, run terminate with the crash reason, then the process exits with it.</summary>
+    private async ValueTask CrashAsync(LocalProcess process, Exception ex)
+    {
+        var reason = ExitReason.FromException(ex);
+        process.Node.Log.ServerTerminating(GetType().Name, Self, reason.ToString(), ex);
+        try
+        {
+            await TerminateAsync(reason).ConfigureAwait(false);
+        }
+        catch (Exception terminateError) when (terminateError is not ProcessExitedException)
+        {
+            process.Node.Log.ServerTerminating(GetType().Name, Self, "terminate callback failed: " + terminateError.Message, terminateError);
+        }
+    }
+}

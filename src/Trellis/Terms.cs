@@ -1,0 +1,34 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+
+namespace Trellis;
+
+/// <summary>Prints values the way Erlang prints terms, for reasons and reports.</summary>
+internal static class Terms
+{
+    public static string Format(object? value) => value switch
+    {
+        null => "undefined",
+        string s => "\"" + s + "\"",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable e => "[" + string.Join(",", e.Cast<object?>().Select(Format)) + "]",
+        _ => value.ToString() ?? value.GetType().Name,
+    };
+
+    public static string Tuple(params object?[] items)
+    {
+        var sb = new StringBuilder("{");
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(',');
+            }
+
+            sb.Append(items[i] is Atom a ? a.Name : Format(items[i]));
+        }
+
+        return sb.Append('}').ToString();
+    }
+}
