@@ -140,14 +140,14 @@ public abstract partial class GenServer
     private async ValueTask CrashAsync(LocalProcess process, Exception ex)
     {
         var reason = ExitReason.FromException(ex);
-        process.Node.Log.ServerTerminating(GetType().Name, Self, reason.ToString(), ex);
+        process.Node.Log.ServerTerminating(GetType().Name, Self, reason, ex);
         try
         {
             await TerminateAsync(reason).ConfigureAwait(false);
         }
         catch (Exception terminateError) when (terminateError is not ProcessExitedException)
         {
-            process.Node.Log.ServerTerminating(GetType().Name, Self, "terminate callback failed: " + terminateError.Message, terminateError);
+            process.Node.Log.ServerTerminating(GetType().Name, Self, ExitReason.FromException(terminateError), terminateError);
         }
     }
 }

@@ -1,0 +1,34 @@
+namespace Trellis.Internal;
+
+/// <summary>A child of a static supervisor: its spec and its pid state (a pid, <c>undefined</c>, or <c>{restarting, OldPid}</c>).</summary>
+internal sealed class StaticChild(ChildSpec spec)
+{
+    public ChildSpec Spec { get; } = spec;
+
+    public Pid Pid { get; set; }
+
+    public ChildStatus Status { get; set; } = ChildStatus.Undefined;
+
+    public int Restarts { get; set; }
+
+    public ExitReason? LastExit { get; set; }
+
+    public bool IsRunning => Status == ChildStatus.Running;
+
+    public void SetRunning(Pid pid)
+    {
+        Pid = pid;
+        Status = pid.IsNone ? ChildStatus.Undefined : ChildStatus.Running;
+    }
+
+    public void SetUndefined()
+    {
+        Pid = Pid.None;
+        Status = ChildStatus.Undefined;
+    }
+
+    public void SetRestarting() => Status = ChildStatus.Restarting;
+
+    public ChildInfo Info() =>
+        new(Spec.Id, IsRunning ? Pid : Pid.None, Status, Spec.Type, Spec.EffectiveModules, Restarts, LastExit);
+}

@@ -1,0 +1,97 @@
+namespace Trellis.Internal;
+
+/// <summary>A child being stopped.</summary>
+internal readonly record struct Stopping(ChildSpec Spec, Pid Pid, object? Id);
+
+/// <summary>
+/// The shutdown protocol (otp-semantics.md section 8): monitor, then <c>shutdown</c> (or <c>kill</c> for brutal_kill),
+/// wait the child's timeout, then <c>kill</c>. Several children are stopped in parallel with one deadline per distinct
+/// shutdown value; a static supervisor passes one child at a time.
+/// </summary>
+internal sealed partial class SupervisorServer
+{
+    private async ValueTask ShutdownAsync(List<Stopping> stopping)
+    {
+        if (stopping.Count == 0)
+        {
+            return;
+        }
+
+        var self = (LocalProcess)Context;
+        var time = Node.TimeProvider;
+
+        // Unlink first so a dying child sends only its DOWN; an EXIT that came before the unlink is dropped.
+        HashSet<Pid>? pids = stopping.Count == 1 ? null : new HashSet<Pid>(stopping.Count);
+        foreach (var s in stopping)
+        {
+            self.Unlink(s.Pid);
+            pids?.Add(s.Pid);
+        }
+
+        var single = stopping[0].Pid;
+        self.RemoveAll(m => m is ExitMessage e && (pids?.Contains(e.From) ?? e.From == single));
+
+        var now = time.GetTimestamp();
+        var pending = new Dictionary<MonitorRef, int>(stopping.Count);
+        var deadlines = new long[stopping.Count];
+        var killed = new bool[stopping.Count];
+        var distinct = new SortedSet<long>();
+        for (var i = 0; i < stopping.Count; i++)
+        {
+            var s = stopping[i];
+            pending[self.Monitor(s.Pid)] = i;
+            var shutdown = s.Spec.EffectiveShutdown;
+            deadlines[i] = long.MaxValue;
+            if (shutdown.Kind == ShutdownKind.BrutalKill)
+            {
+                killed[i] = true;
+                self.Exit(s.Pid, ExitReason.Kill);
+                continue;
+            }
+
+            self.Exit(s.Pid, ExitReason.Shutdown);
+            if (shutdown.Kind == ShutdownKind.Timeout)
+            {
+                deadlines[i] = now + (long)(shutdown.Timeout.TotalSeconds * time.TimestampFrequency);
+                distinct.Add(deadlines[i]);
+            }
+        }
+
+        Predicate<object> isDown = m => m is DownMessage d && pending.ContainsKey(d.Ref);
+        using var next = distinct.GetEnumerator();
+        var hasDeadline = next.MoveNext();
+        while (pending.Count > 0)
+        {
+            var wait = Timeout.InfiniteTimeSpan;
+            if (hasDeadline)
+            {
+                var left = time.GetElapsedTime(time.GetTimestamp(), next.Current);
+                wait = left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            }
+
+            if (await self.ReceiveAsync(isDown, wait).ConfigureAwait(false) is DownMessage down)
+            {
+                var i = pending[down.Ref];
+                pending.Remove(down.Ref);
+                var s = stopping[i];
+                if (!IsExpectedShutdownReason(s.Spec, down.Reason, killed[i] && s.Spec.EffectiveShutdown.Kind == ShutdownKind.BrutalKill))
+                {
+                    Node.Log.ShutdownError(_name, s.Id, s.Pid, down.Reason);
+                }
+
+                continue;
+            }
+
+            var limit = next.Current;
+            hasDeadline = next.MoveNext();
+            foreach (var (_, i) in pending)
+            {
+                if (!killed[i] && deadlines[i] <= limit)
+                {
+                    killed[i] = true;
+                    self.Exit(stopping[i].Pid, ExitReason.Kill);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace Trellis;
+
+/// <summary>Options of a <see cref="DynamicSupervisor"/>; the defaults are Elixir's (3 restarts in 5 seconds).</summary>
+public sealed record DynamicSupervisorOptions
+{
+    /// <summary>A name to register it under.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>How many restarts are allowed within <see cref="MaxSeconds"/>.</summary>
+    public int MaxRestarts { get; init; } = 3;
+
+    /// <summary>The restart window, a whole number of seconds.</summary>
+    public TimeSpan MaxSeconds { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most children it holds (restarting ones count); null for no limit.</summary>
+    public int? MaxChildren { get; init; }
+
+    /// <summary>Arguments put before each child's own start arguments.</summary>
+    public IReadOnlyList<object?> ExtraArguments { get; init; } = [];
+}
