@@ -90,7 +90,7 @@ public abstract partial class GenServer
                         case CastRequest cast:
                             result = await HandleCastAsync(cast.Request).ConfigureAwait(false);
                             break;
-                        case ExitMessage exit when exit.From == Parent && !Parent.IsNone:
+                        case ExitMessage exit when exit.From == Parent:
                             await TerminateAsync(exit.Reason).ConfigureAwait(false);
                             throw new ExitException(exit.Reason);
                         case StopRequest stop:

@@ -28,7 +28,10 @@ public abstract partial class GenServer : IProcessExtension
     /// <summary>This server's pid.</summary>
     protected Pid Self => Context.Self;
 
-    /// <summary>The process that started this server (<see cref="Pid.None"/> when started from outside any process).</summary>
+    /// <summary>
+    /// The process that started this server; <see cref="Pid.None"/> when started from outside any process, in which case
+    /// an exit signal sent with <see cref="Node.Exit"/> counts as coming from the parent.
+    /// </summary>
     protected Pid Parent { get; private set; }
 
     /// <summary>Initialises the server (Erlang's <c>init/1</c>). Runs in the new process while the starter waits.</summary>
