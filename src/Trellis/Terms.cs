@@ -11,6 +11,7 @@ internal static class Terms
     {
         null => "undefined",
         string s => "\"" + s + "\"",
+        bool b => b ? "true" : "false",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         IEnumerable e => "[" + string.Join(",", e.Cast<object?>().Select(Format)) + "]",
         _ => value.ToString() ?? value.GetType().Name,

@@ -58,12 +58,7 @@ internal sealed partial class SupervisorServer
         }
 
         var args = extra.Count == 0 ? _template!.Arguments : Append(_template!.Arguments, extra);
-        var result = await StartProcessAsync(_template, args).ConfigureAwait(false);
-        if (result.IsIgnore)
-        {
-            return StartResult.Ok(Pid.None);
-        }
-
+        var result = OkUndefinedForIgnore(await StartProcessAsync(_template, args).ConfigureAwait(false));
         if (result.IsOk && !result.Pid.IsNone)
         {
             Store(new DynamicChild(_template, args, result.Pid));

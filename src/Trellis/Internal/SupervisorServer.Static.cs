@@ -237,7 +237,7 @@ internal sealed partial class SupervisorServer
             return StartResult.Fail(existing.IsRunning ? SupervisorErrors.AlreadyStarted(existing.Pid) : SupervisorErrors.AlreadyPresent);
         }
 
-        var result = await StartProcessAsync(spec, spec.Arguments).ConfigureAwait(false);
+        var result = OkUndefinedForIgnore(await StartProcessAsync(spec, spec.Arguments).ConfigureAwait(false));
         if (result.IsError)
         {
             return result.Error!.Detail is AlreadyStarted
@@ -293,7 +293,7 @@ internal sealed partial class SupervisorServer
             case { Status: ChildStatus.Restarting }:
                 return StartResult.Fail(SupervisorErrors.Restarting);
             case var child:
-                var result = await StartProcessAsync(child.Spec, child.Spec.Arguments).ConfigureAwait(false);
+                var result = OkUndefinedForIgnore(await StartProcessAsync(child.Spec, child.Spec.Arguments).ConfigureAwait(false));
                 if (result.IsOk)
                 {
                     child.SetRunning(result.Pid);
@@ -303,6 +303,9 @@ internal sealed partial class SupervisorServer
                 return result;
         }
     }
+
+    /// <summary>start_child and restart_child answer <c>{ok, undefined}</c> when the start returned ignore.</summary>
+    private static StartResult OkUndefinedForIgnore(StartResult result) => result.IsIgnore ? StartResult.Ok(Pid.None) : result;
 
     private SupervisorResult DeleteChild(object id)
     {

@@ -85,9 +85,7 @@ public abstract partial class GenServer
             return await task.ConfigureAwait(false);
         }
 
-        DetachFromStarter();
-        SignalStarted(StartResult.Fail(ExitReason.Timeout));
-        process.Terminate(ExitReason.Killed);
+        FailStart(process, ExitReason.Killed, StartResult.Fail(ExitReason.Timeout));
         return await task.ConfigureAwait(false);
     }
 

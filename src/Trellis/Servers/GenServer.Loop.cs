@@ -26,22 +26,19 @@ public abstract partial class GenServer
         catch (Exception ex) when (ex is not ProcessExitedException || process.IsAlive)
         {
             var reason = ExitReason.FromException(ex);
-            DetachFromStarter();
-            SignalStarted(StartResult.Fail(reason));
-            throw new ExitException(reason, "init failed");
+            FailStart(process, reason, StartResult.Fail(reason));
+            return;
         }
 
         _argument = null;
         switch (init.Status)
         {
             case StartStatus.Ignore:
-                DetachFromStarter();
-                SignalStarted(StartResult.Ignore);
+                FailStart(process, ExitReason.Normal, StartResult.Ignore);
                 return;
             case StartStatus.Error:
-                DetachFromStarter();
-                SignalStarted(StartResult.Fail(init.StopReason!));
-                throw new ExitException(init.StopReason!);
+                FailStart(process, init.StopReason!, StartResult.Fail(init.StopReason!));
+                return;
         }
 
         SignalStarted(StartResult.Ok(Self));
@@ -55,7 +52,18 @@ public abstract partial class GenServer
         await LoopAsync(process, continuation, init.Timeout).ConfigureAwait(false);
     }
 
-    /// <summary>A failed or ignored start leaves no EXIT with the starter (as OTP 26 and later).</summary>
+    /// <summary>
+    /// A failed or ignored start: the process is gone before the starter hears of it, and leaves no EXIT with the
+    /// starter (as OTP 26 and later).
+    /// </summary>
+    private void FailStart(LocalProcess process, ExitReason exit, StartResult result)
+    {
+        DetachFromStarter();
+        process.Terminate(exit);
+        SignalStarted(result);
+    }
+
+    /// <summary>Drops the link to the starter.</summary>
     private void DetachFromStarter()
     {
         if (!Parent.IsNone)
