@@ -5,10 +5,10 @@ namespace Trellis.Tests.Fakes;
 /// <summary>A node for one test, and helpers to wait with deadlines.</summary>
 public sealed class Probe : IAsyncDisposable
 {
-    public Probe(bool manualTime = false)
+    public Probe(bool manualTime = false, string name = "trellis", Microsoft.Extensions.Logging.ILoggerFactory? logging = null)
     {
         Time = manualTime ? new ManualTimeProvider() : null;
-        Node = new Node(new NodeOptions { TimeProvider = (TimeProvider?)Time ?? TimeProvider.System });
+        Node = new Node(new NodeOptions { Name = name, TimeProvider = (TimeProvider?)Time ?? TimeProvider.System, LoggerFactory = logging });
     }
 
     public Node Node { get; }
