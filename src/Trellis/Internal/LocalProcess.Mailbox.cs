@@ -12,6 +12,10 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     private Predicate<object>? _waitMatch;
     private ITimer? _waitTimer;
     private long _received;
+    private bool _quietWait;
+
+    /// <summary>What a quiet receive returns once the process has exited (internal loops end on it without an exception).</summary>
+    internal static readonly object DeadSentinel = new();
 
     public override int MessageQueueLength
     {
@@ -148,21 +152,24 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
                 return new ValueTask<object>(RemoveAt(0));
             }
 
-            BeginWaitLocked(null);
+            BeginWaitLocked(null, quiet: false);
         }
 
         return new ValueTask<object>((IValueTaskSource<object>)(object)this, _waiter.Version);
     }
 
-    public override ValueTask<object?> ReceiveAsync(TimeSpan timeout) => ReceiveCoreAsync(null, timeout);
+    public override ValueTask<object?> ReceiveAsync(TimeSpan timeout) => ReceiveCoreAsync(null, timeout, quiet: false);
 
     public override ValueTask<object?> ReceiveAsync(Predicate<object> match, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(match);
-        return ReceiveCoreAsync(match, timeout);
+        return ReceiveCoreAsync(match, timeout, quiet: false);
     }
 
-    private ValueTask<object?> ReceiveCoreAsync(Predicate<object>? match, TimeSpan timeout)
+    /// <summary>A receive for the runtime's own loops: returns <see cref="DeadSentinel"/> instead of throwing once the process has exited.</summary>
+    internal ValueTask<object?> ReceiveQuietAsync(TimeSpan timeout) => ReceiveCoreAsync(null, timeout, quiet: true);
+
+    private ValueTask<object?> ReceiveCoreAsync(Predicate<object>? match, TimeSpan timeout, bool quiet)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
@@ -172,6 +179,11 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         short version;
         lock (this)
         {
+            if (quiet && _exitReason is not null)
+            {
+                return new ValueTask<object?>(DeadSentinel);
+            }
+
             ThrowIfDead();
             for (var i = 0; i < _count; i++)
             {
@@ -186,7 +198,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
                 return new ValueTask<object?>((object?)null);
             }
 
-            BeginWaitLocked(match);
+            BeginWaitLocked(match, quiet);
             version = _waiter.Version;
         }
 
@@ -198,9 +210,10 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         return new ValueTask<object?>(this, version);
     }
 
-    private void BeginWaitLocked(Predicate<object>? match)
+    private void BeginWaitLocked(Predicate<object>? match, bool quiet)
     {
         _waiter.Reset();
+        _quietWait = quiet;
         _waitMatch = match;
         _flags |= FlagWaiting;
     }
@@ -240,7 +253,11 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         _waiter.SetResult(null);
     }
 
-    object? IValueTaskSource<object?>.GetResult(short token) => _waiter.GetResult(token);
+    object? IValueTaskSource<object?>.GetResult(short token)
+    {
+        var result = _waiter.GetResult(token);
+        return ReferenceEquals(result, DeadSentinel) && !_quietWait ? throw new ProcessExitedException(_exitReason!) : result;
+    }
 
     ValueTaskSourceStatus IValueTaskSource<object?>.GetStatus(short token) => _waiter.GetStatus(token);
 

@@ -188,7 +188,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         SignalMonitors(monitors, reason);
         if (wasWaiting)
         {
-            _waiter.SetException(new ProcessExitedException(reason));
+            _waiter.SetResult(DeadSentinel);
         }
 
         return true;

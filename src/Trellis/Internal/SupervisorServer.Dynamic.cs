@@ -207,7 +207,7 @@ internal sealed partial class SupervisorServer
 
         if (!child.Restarting)
         {
-            await ShutdownAsync([new Stopping(child.Spec, child.Pid, null)]).ConfigureAwait(false);
+            await ShutdownOneAsync(new Stopping(child.Spec, child.Pid, null)).ConfigureAwait(false);
         }
 
         Forget(child);

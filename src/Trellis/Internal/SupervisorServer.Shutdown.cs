@@ -10,10 +10,42 @@ internal readonly record struct Stopping(ChildSpec Spec, Pid Pid, object? Id);
 /// </summary>
 internal sealed partial class SupervisorServer
 {
+    /// <summary>Stops one child: the path of every static shutdown and group restart, kept free of collections.</summary>
+    private async ValueTask ShutdownOneAsync(Stopping s)
+    {
+        var self = (LocalProcess)Context;
+        self.Unlink(s.Pid);
+        var pid = s.Pid;
+        self.RemoveAll(m => m is ExitMessage e && e.From == pid);
+        var monitor = self.Monitor(pid);
+        Predicate<object> isDown = m => m is DownMessage d && ReferenceEquals(d.Ref, monitor);
+        var shutdown = s.Spec.EffectiveShutdown;
+        var brutal = shutdown.Kind == ShutdownKind.BrutalKill;
+        self.Exit(pid, brutal ? ExitReason.Kill : ExitReason.Shutdown);
+        var wait = shutdown.Kind == ShutdownKind.Timeout ? shutdown.Timeout : Timeout.InfiniteTimeSpan;
+        var down = await self.ReceiveAsync(isDown, brutal ? Timeout.InfiniteTimeSpan : wait).ConfigureAwait(false);
+        if (down is null)
+        {
+            self.Exit(pid, ExitReason.Kill);
+            down = await self.ReceiveAsync(isDown, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        }
+
+        var reason = ((DownMessage)down!).Reason;
+        if (!IsExpectedShutdownReason(s.Spec, reason, brutal))
+        {
+            Node.Log.ShutdownError(_name, s.Id, pid, reason);
+        }
+    }
+
     private async ValueTask ShutdownAsync(List<Stopping> stopping)
     {
-        if (stopping.Count == 0)
+        if (stopping.Count <= 1)
         {
+            if (stopping.Count == 1)
+            {
+                await ShutdownOneAsync(stopping[0]).ConfigureAwait(false);
+            }
+
             return;
         }
 

@@ -393,5 +393,5 @@ internal sealed partial class SupervisorServer
     }
 
     private ValueTask ShutdownStaticAsync(StaticChild child) =>
-        ShutdownAsync([new Stopping(child.Spec, child.Pid, child.Spec.Id)]);
+        ShutdownOneAsync(new Stopping(child.Spec, child.Pid, child.Spec.Id));
 }

@@ -87,9 +87,12 @@ public abstract partial class GenServer
                 }
                 else
                 {
-                    object message = timeout is { } t
-                        ? await process.ReceiveAsync(t).ConfigureAwait(false) ?? TimeoutMessage
-                        : await process.ReceiveAsync().ConfigureAwait(false);
+                    var message = await process.ReceiveQuietAsync(timeout ?? Timeout.InfiniteTimeSpan).ConfigureAwait(false) ?? TimeoutMessage;
+                    if (ReferenceEquals(message, LocalProcess.DeadSentinel))
+                    {
+                        return;
+                    }
+
                     switch (message)
                     {
                         case CallRequest call:
@@ -100,26 +103,32 @@ public abstract partial class GenServer
                             break;
                         case ExitMessage exit when exit.From == Parent:
                             await TerminateAsync(exit.Reason).ConfigureAwait(false);
-                            throw new ExitException(exit.Reason);
+                            process.Terminate(exit.Reason);
+                            return;
                         case StopRequest stop:
                             await TerminateAsync(stop.Reason).ConfigureAwait(false);
-                            throw new ExitException(stop.Reason);
+                            process.Terminate(stop.Reason);
+                            return;
                         default:
                             result = await HandleInfoAsync(message).ConfigureAwait(false);
                             break;
                     }
                 }
             }
-            catch (Exception ex) when (ex is not ExitException && process.IsAlive)
+            catch (Exception ex) when (process.IsAlive)
             {
-                await CrashAsync(process, ex).ConfigureAwait(false);
-                throw;
+                // A crash, or exit(Reason) from a callback: terminate runs with the reason, then the process exits with it.
+                var reason = ExitReason.FromException(ex);
+                await TerminateAfterErrorAsync(process, reason, ex).ConfigureAwait(false);
+                process.Terminate(reason);
+                return;
             }
 
             if (result.Action == ServerAction.Stop)
             {
                 await TerminateAsync(result.StopReason!).ConfigureAwait(false);
-                throw new ExitException(result.StopReason!);
+                process.Terminate(result.StopReason!);
+                return;
             }
 
             continuation = result.Continuation;
@@ -144,11 +153,14 @@ public abstract partial class GenServer
         return result;
     }
 
-    /// <summary>A callback threw: log it, run terminate with the crash reason, then the process exits with it.</summary>
-    private async ValueTask CrashAsync(LocalProcess process, Exception ex)
+    /// <summary>A callback threw: log it (unless it was an orderly exit), then run terminate with the reason.</summary>
+    private async ValueTask TerminateAfterErrorAsync(LocalProcess process, ExitReason reason, Exception ex)
     {
-        var reason = ExitReason.FromException(ex);
-        process.Node.Log.ServerTerminating(GetType().Name, Self, reason, ex);
+        if (!reason.IsOrderly)
+        {
+            process.Node.Log.ServerTerminating(GetType().Name, Self, reason, ex);
+        }
+
         try
         {
             await TerminateAsync(reason).ConfigureAwait(false);
