@@ -7,6 +7,8 @@ var sizes = quick ? Sizes.Quick : Sizes.Full;
 Console.WriteLine($"Trellis core benchmark ({(quick ? "quick" : "full")} sizes: {sizes}) on {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
 var erlang = args.Contains("--no-erlang") ? null : await ErlangWorkloads.RunAsync(sizes, Console.Out);
+// Warm-up: the JIT compiles and tiers up every path once, as Erlang's code is loaded before its run.
+await TrellisWorkloads.RunAsync(new Sizes(20_000, 5_000, 300, 5_000));
 var trellis = await TrellisWorkloads.RunAsync(sizes);
 
 // name, what, lower is better?, target ratio (Trellis / Erlang)

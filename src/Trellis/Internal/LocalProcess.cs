@@ -151,7 +151,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         object?[]? leftovers;
         int head;
         int count;
-        bool wasWaiting;
+        bool wakeWaiter;
         ITimer? timer;
         CancellationTokenSource? cts;
         lock (this)
@@ -171,7 +171,9 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
             count = _count;
             _buffer = null;
             _count = 0;
-            wasWaiting = (_flags & FlagWaiting) != 0;
+            // A runtime loop parked in a quiet receive has nothing left to run: it is not resumed at all, and its
+            // state machine is collected. User code waiting in a receive is resumed so its finally blocks run.
+            wakeWaiter = (_flags & FlagWaiting) != 0 && !_quietWait;
             _flags &= ~FlagWaiting;
             timer = _waitTimer;
             _waitTimer = null;
@@ -186,7 +188,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         FailCalls(leftovers, head, count, reason);
         SignalLinks(links, reason);
         SignalMonitors(monitors, reason);
-        if (wasWaiting)
+        if (wakeWaiter)
         {
             _waiter.SetResult(DeadSentinel);
         }
