@@ -46,6 +46,12 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         set => Interlocked.Or(ref _flags, value ? FlagRoot : 0);
     }
 
+    /// <summary>
+    /// Set before start for a runtime body (a GenServer's loop) that ends its process itself and never throws:
+    /// it runs without the wrapper that turns a body's end into an exit, saving a state machine per process.
+    /// </summary>
+    internal bool SelfTerminating { get; set; }
+
     /// <summary>True while the body runs on its starter's thread (proc_lib-style synchronous start).</summary>
     internal bool StartedInline => (Volatile.Read(ref _flags) & FlagInline) != 0;
 
@@ -99,9 +105,9 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
 
     private void Execute()
     {
-        // The process owns this task: RunAsync catches every exception and turns it into the exit reason,
-        // so nothing is lost by not awaiting it here.
-        ValueTask run = RunAsync();
+        // The process owns this task: RunAsync (or a self-terminating runtime body) catches every exception and
+        // turns it into the exit reason, so nothing is lost by not awaiting it here.
+        ValueTask run = SelfTerminating ? _body!(this) : RunAsync();
         if (run.IsCompleted)
         {
             run.GetAwaiter().GetResult();

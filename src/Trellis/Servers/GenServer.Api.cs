@@ -57,6 +57,7 @@ public abstract partial class GenServer
 
         var process = parent is null ? node.CreateRoot(Body) : new LocalProcess(node, Body);
         process.Extension = this;
+        process.SelfTerminating = true;
         _process = process;
         _argument = argument;
         var signal = new StartSignal();

@@ -2,7 +2,10 @@ using Trellis.Internal;
 
 namespace Trellis;
 
-/// <summary>The server loop: init, then one message at a time.</summary>
+/// <summary>
+/// The server loop: init, then one message at a time. It is one async method, so an idle server holds one
+/// state machine; it ends its process itself (<see cref="LocalProcess.SelfTerminating"/>) and never throws.
+/// </summary>
 public abstract partial class GenServer
 {
     private StartSignal? _started;
@@ -23,7 +26,7 @@ public abstract partial class GenServer
         {
             init = await InitAsync(_argument).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not ProcessExitedException || process.IsAlive)
+        catch (Exception ex)
         {
             var reason = ExitReason.FromException(ex);
             FailStart(process, reason, StartResult.Fail(reason));
@@ -43,37 +46,13 @@ public abstract partial class GenServer
 
         SignalStarted(StartResult.Ok(Self));
         var continuation = init.Continuation;
+        var timeout = init.Timeout;
         if (process.StartedInline && (continuation is not null || process.MessageQueueLength > 0))
         {
             // Leave the starter's thread: the start has returned, the server's own work goes on elsewhere.
             await Task.Yield();
         }
 
-        await LoopAsync(process, continuation, init.Timeout).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A failed or ignored start: the process is gone before the starter hears of it, and leaves no EXIT with the
-    /// starter (as OTP 26 and later).
-    /// </summary>
-    private void FailStart(LocalProcess process, ExitReason exit, StartResult result)
-    {
-        DetachFromStarter();
-        process.Terminate(exit);
-        SignalStarted(result);
-    }
-
-    /// <summary>Drops the link to the starter.</summary>
-    private void DetachFromStarter()
-    {
-        if (!Parent.IsNone)
-        {
-            _process!.Unlink(Parent);
-        }
-    }
-
-    private async ValueTask LoopAsync(LocalProcess process, object? continuation, TimeSpan? timeout)
-    {
         while (true)
         {
             ServerResult result;
@@ -102,38 +81,65 @@ public abstract partial class GenServer
                             result = await HandleCastAsync(cast.Request).ConfigureAwait(false);
                             break;
                         case ExitMessage exit when exit.From == Parent:
-                            await TerminateAsync(exit.Reason).ConfigureAwait(false);
-                            process.Terminate(exit.Reason);
-                            return;
+                            result = ServerResult.Stop(exit.Reason);
+                            break;
                         case StopRequest stop:
-                            await TerminateAsync(stop.Reason).ConfigureAwait(false);
-                            process.Terminate(stop.Reason);
-                            return;
+                            result = ServerResult.Stop(stop.Reason);
+                            break;
                         default:
                             result = await HandleInfoAsync(message).ConfigureAwait(false);
                             break;
                     }
                 }
             }
-            catch (Exception ex) when (process.IsAlive)
+            catch (Exception ex)
             {
                 // A crash, or exit(Reason) from a callback: terminate runs with the reason, then the process exits with it.
                 var reason = ExitReason.FromException(ex);
-                await TerminateAfterErrorAsync(process, reason, ex).ConfigureAwait(false);
+                if (process.IsAlive)
+                {
+                    await TerminateAfterErrorAsync(process, reason, ex).ConfigureAwait(false);
+                }
+
                 process.Terminate(reason);
                 return;
             }
 
             if (result.Action == ServerAction.Stop)
             {
-                await TerminateAsync(result.StopReason!).ConfigureAwait(false);
-                process.Terminate(result.StopReason!);
+                var reason = result.StopReason!;
+                try
+                {
+                    await TerminateAsync(reason).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    reason = ExitReason.FromException(ex);
+                    process.Node.Log.ServerTerminating(GetType().Name, Self, reason, ex);
+                }
+
+                process.Terminate(reason);
                 return;
             }
 
             continuation = result.Continuation;
             timeout = result.Timeout;
         }
+    }
+
+    /// <summary>
+    /// A failed or ignored start: the process is gone before the starter hears of it, and leaves no EXIT with the
+    /// starter (as OTP 26 and later).
+    /// </summary>
+    private void FailStart(LocalProcess process, ExitReason exit, StartResult result)
+    {
+        if (!Parent.IsNone)
+        {
+            process.Unlink(Parent);
+        }
+
+        process.Terminate(exit);
+        SignalStarted(result);
     }
 
     private async ValueTask<ServerResult> DispatchCallAsync(CallRequest call)
