@@ -44,6 +44,20 @@ internal sealed partial class LocalProcess : IDownWatcher
         }
     }
 
+    /// <summary>Links unless already linked (one lock when it is, as after a start_link).</summary>
+    internal void EnsureLinked(Pid other)
+    {
+        lock (this)
+        {
+            if (_links is LocalProcess single ? ReferenceEquals(single, other.Process) : _links is HashSet<LocalProcess> set && set.Contains(other.Process!))
+            {
+                return;
+            }
+        }
+
+        Link(other);
+    }
+
     public override void Link(Pid other)
     {
         var target = other.Process ?? throw new ArgumentException("cannot link to Pid.None", nameof(other));

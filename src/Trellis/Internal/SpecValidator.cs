@@ -65,25 +65,31 @@ internal static class SpecValidator
             return SupervisorErrors.Term("invalid_mfa", (object?)null);
         }
 
-        if (!Enum.IsDefined(spec.Restart))
+        if ((uint)spec.Restart > (uint)RestartType.Temporary)
         {
             return SupervisorErrors.Term("invalid_restart_type", (int)spec.Restart);
         }
 
-        if (!Enum.IsDefined(spec.Type))
+        if ((uint)spec.Type > (uint)ChildType.Supervisor)
         {
             return SupervisorErrors.Term("invalid_child_type", (int)spec.Type);
         }
 
         if (spec.Shutdown is { } shutdown
-            && (!Enum.IsDefined(shutdown.Kind) || (shutdown.Kind == ShutdownKind.Timeout && shutdown.Timeout < TimeSpan.Zero)))
+            && ((uint)shutdown.Kind > (uint)ShutdownKind.Infinity || (shutdown.Kind == ShutdownKind.Timeout && shutdown.Timeout < TimeSpan.Zero)))
         {
             return SupervisorErrors.Term("invalid_shutdown", shutdown.Timeout);
         }
 
-        if (spec.Modules is { } modules && modules.Any(string.IsNullOrEmpty))
+        if (spec.Modules is { } modules)
         {
-            return SupervisorErrors.Term("invalid_module", modules.FirstOrDefault(string.IsNullOrEmpty));
+            for (var i = 0; i < modules.Count; i++)
+            {
+                if (string.IsNullOrEmpty(modules[i]))
+                {
+                    return SupervisorErrors.Term("invalid_module", modules[i]);
+                }
+            }
         }
 
         if (spec.Significant && spec.Restart == RestartType.Permanent)

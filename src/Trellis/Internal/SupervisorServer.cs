@@ -119,7 +119,7 @@ internal sealed partial class SupervisorServer : GenServer
 
         if (result.IsOk && !result.Pid.IsNone)
         {
-            Context.Link(result.Pid);
+            ((LocalProcess)Context).EnsureLinked(result.Pid);
         }
 
         return result;

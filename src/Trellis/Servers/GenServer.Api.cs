@@ -60,8 +60,6 @@ public abstract partial class GenServer
         process.SelfTerminating = true;
         _process = process;
         _argument = argument;
-        var signal = new StartSignal();
-        _started = signal;
         Parent = parent?.Self ?? Pid.None;
         if (options?.Name is { } name && !node.TryRegister(name, process.Self))
         {
@@ -73,7 +71,7 @@ public abstract partial class GenServer
         parent?.LinkNew(process);
         process.StartInline();
         process.ClearInline();
-        var started = signal.Task;
+        var started = StartedAsync();
         var timeout = options?.StartTimeout ?? Timeout.InfiniteTimeSpan;
         return started.IsCompleted || timeout == Timeout.InfiniteTimeSpan ? started : WaitStartedAsync(started, node, process, timeout);
     }

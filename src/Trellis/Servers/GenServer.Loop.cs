@@ -8,14 +8,37 @@ namespace Trellis;
 /// </summary>
 public abstract partial class GenServer
 {
-    private StartSignal? _started;
+    /// <summary>Null, then either the <see cref="StartResult"/> (init finished before anyone waited) or the <see cref="StartSignal"/> a starter waits on.</summary>
+    private object? _started;
 
     private static ValueTask Body(ProcessContext context) =>
         ((GenServer)((LocalProcess)context).Extension!).RunAsync();
 
     private void SignalStarted(StartResult result)
     {
-        Interlocked.Exchange(ref _started, null)?.Set(result);
+        var current = Interlocked.CompareExchange(ref _started, result, null);
+        if (current is StartSignal signal)
+        {
+            signal.Set(result);
+        }
+    }
+
+    /// <summary>The start's outcome: at once when init has already finished, else through a <see cref="StartSignal"/>.</summary>
+    private ValueTask<StartResult> StartedAsync()
+    {
+        if (Volatile.Read(ref _started) is StartResult done)
+        {
+            return new(done);
+        }
+
+        var signal = new StartSignal();
+        return Interlocked.CompareExchange(ref _started, signal, null) switch
+        {
+            null => signal.Task,
+            StartResult result => new(result),
+            StartSignal existing => existing.Task,
+            _ => throw new InvalidOperationException("unreachable"),
+        };
     }
 
     private async ValueTask RunAsync()
