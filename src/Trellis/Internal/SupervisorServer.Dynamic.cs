@@ -132,13 +132,7 @@ internal sealed partial class SupervisorServer
         }
 
         child.LastExit = reason;
-        var restart = child.Spec.Restart switch
-        {
-            RestartType.Permanent => true,
-            RestartType.Transient => !reason.IsOrderly,
-            _ => false,
-        };
-        LogChildExit(null, from, reason, isError: restart || !reason.IsOrderly);
+        var restart = OnChildExited(child.Spec, null, from, reason);
         if (!restart)
         {
             Forget(child);

@@ -87,13 +87,7 @@ internal sealed partial class SupervisorServer
         }
 
         child.LastExit = reason;
-        var restart = child.Spec.Restart switch
-        {
-            RestartType.Permanent => true,
-            RestartType.Transient => !reason.IsOrderly,
-            _ => false,
-        };
-        LogChildExit(child.Spec.Id, from, reason, isError: restart || !reason.IsOrderly);
+        var restart = OnChildExited(child.Spec, child.Spec.Id, from, reason);
         if (restart)
         {
             return await RestartStaticAsync(child).ConfigureAwait(false);

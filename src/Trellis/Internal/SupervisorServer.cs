@@ -150,9 +150,19 @@ internal sealed partial class SupervisorServer : GenServer
         },
     };
 
-    private void LogChildExit(object? id, Pid pid, ExitReason reason, bool isError)
+    /// <summary>
+    /// The restart type against the exit reason (otp-semantics.md section 5): true when the child must be restarted.
+    /// Logs the exit, as an error when it is abnormal or leads to a restart.
+    /// </summary>
+    private bool OnChildExited(ChildSpec spec, object? id, Pid pid, ExitReason reason)
     {
-        if (isError)
+        var restart = spec.Restart switch
+        {
+            RestartType.Permanent => true,
+            RestartType.Transient => !reason.IsOrderly,
+            _ => false,
+        };
+        if (restart || !reason.IsOrderly)
         {
             Node.Log.ChildTerminated(_name, id, pid, reason);
         }
@@ -160,6 +170,8 @@ internal sealed partial class SupervisorServer : GenServer
         {
             Node.Log.ChildExited(_name, id, pid, reason);
         }
+
+        return restart;
     }
 
     /// <summary>Whether a shutdown ended the way the protocol expects (otp-semantics.md section 8); anything else is logged.</summary>
