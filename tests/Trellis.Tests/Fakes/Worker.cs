@@ -55,7 +55,10 @@ public sealed class Worker(string id, EventLog log, WorkerOptions options) : Gen
         log.Add("stop " + id);
         if (options.IgnoreShutdown && reason.IsShutdown)
         {
-            await Task.Delay(Timeout.Infinite, Context.CancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            // Hang in terminate until the supervisor kills this process (which cancels its token).
+            var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var registration = Context.CancellationToken.Register(() => killed.TrySetResult());
+            await killed.Task;
         }
     }
 }
