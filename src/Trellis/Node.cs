@@ -77,7 +77,10 @@ public sealed class Node : IAsyncDisposable
         LocalProcess.SendExitSignal(Pid.None, target, reason);
     }
 
-    /// <summary>Waits until <paramref name="target"/> has exited and returns its reason (<c>noproc</c> if it was already gone).</summary>
+    /// <summary>
+    /// Waits until <paramref name="target"/> has exited and returns its exit reason, also when it had already exited
+    /// (<c>noproc</c> only for <see cref="Pid.None"/>). Unlike a monitor's DOWN, a dead target's real reason is known here.
+    /// </summary>
     /// <param name="target">The process.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The exit reason.</returns>
@@ -252,6 +255,6 @@ public sealed class Node : IAsyncDisposable
         {
         }
 
-        public void OnDown(MonitorRef monitor, ExitReason reason) => TrySetResult(reason);
+        public void OnDown(MonitorRef monitor, ExitReason reason) => TrySetResult(monitor.Target.ExitReasonOrNull ?? reason);
     }
 }
