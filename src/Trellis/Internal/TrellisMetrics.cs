@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Trellis.Internal;
@@ -71,6 +70,4 @@ internal sealed class TrellisMetrics : IDisposable
             _meter.Dispose();
         }
     }
-
-    internal static ActivitySource ActivitySource { get; } = new("Trellis");
 }
