@@ -2,6 +2,13 @@ using System.Globalization;
 using Trellis.Bench;
 
 // Usage: dotnet run -c Release --project bench/Trellis.Bench [-- --quick] [-- --no-erlang]
+string[] known = ["--quick", "--no-erlang"];
+if (args.FirstOrDefault(a => !known.Contains(a)) is { } unknown)
+{
+    Console.Error.WriteLine($"unknown argument '{unknown}'. Usage: Trellis.Bench [--quick] [--no-erlang]");
+    return 2;
+}
+
 var quick = args.Contains("--quick");
 var sizes = quick ? Sizes.Quick : Sizes.Full;
 Console.WriteLine($"Trellis core benchmark ({(quick ? "quick" : "full")} sizes: {sizes}) on {Environment.ProcessorCount} cores, .NET {Environment.Version}");

@@ -14,16 +14,6 @@ internal sealed class RestartIntensity(TimeProvider time, int intensity, TimeSpa
 
     public TimeSpan Period => period;
 
-    /// <summary>How many restarts are in the window now.</summary>
-    public int Count
-    {
-        get
-        {
-            Prune(NowSeconds());
-            return _restarts.Count;
-        }
-    }
-
     /// <summary>Records a restart; false when it exceeds the intensity (the supervisor must give up).</summary>
     public bool Add()
     {
