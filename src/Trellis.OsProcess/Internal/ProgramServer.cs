@@ -1,0 +1,105 @@
+using Trellis.OsProcess.Native;
+
+namespace Trellis.OsProcess.Internal;
+
+/// <summary>
+/// The Trellis process that stands for one running program. It traps exits; its exit reason is the program's:
+/// <c>normal</c> for exit 0, <c>{exit_code,N}</c>, or <c>{signal,N}</c> with the core flag. Asked to shut down,
+/// it sends the stop signal and SIGCONT to the program's group and waits for the program; when the supervisor's
+/// shutdown timeout runs out it kills this process, which sends SIGKILL to the group.
+/// </summary>
+internal sealed class ProgramServer : GenServer
+{
+    private static readonly TimeSpan GroupGoneCap = TimeSpan.FromSeconds(5);
+    private readonly ProgramSpec _spec;
+    private readonly TimeProvider _time;
+    private ProgramProcess? _program;
+    private CancellationTokenRegistration _killOnExit;
+    private Task? _stdoutReader;
+    private Task? _stderrReader;
+
+    public ProgramServer(ProgramSpec spec, TimeProvider time)
+    {
+        _spec = spec;
+        _time = time;
+    }
+
+    protected override InitResult Init(object? argument)
+    {
+        Context.TrapExit = true;
+        var self = Self;
+        var (program, failure, stdoutPipe, stderrPipe) = ChildReaper.Shared.Spawn(
+            _spec, _time.GetTimestamp(), (p, reason) => self.Send(new ProgramExit(p, reason)));
+        if (failure is not null)
+        {
+            return InitResult.Stop(ExitReason.Of(failure));
+        }
+
+        _program = program!;
+
+        // However this process ends, even by an untrappable kill, nothing of the program may outlive it.
+        _killOnExit = Context.CancellationToken.Register(static p => ((ProgramProcess)p!).KillGroup(), _program);
+        _stdoutReader = LineReader.Start(stdoutPipe, _spec.StandardOutput.OnLine);
+        _stderrReader = LineReader.Start(stderrPipe, _spec.StandardError.OnLine);
+        return InitResult.Ok();
+    }
+
+    protected override ServerResult HandleInfo(object message) => message switch
+    {
+        ProgramExit exit when ReferenceEquals(exit.Program, _program) => Stop(exit.Reason),
+        ExitMessage { Reason.IsNormal: true } => NoReply(),
+        ExitMessage exit => Stop(exit.Reason),
+        _ => NoReply(),
+    };
+
+    protected override ServerResult HandleCall(object request, From from) => request switch
+    {
+        ProgramQuery.OsPid => Reply(_program!.HasExited ? 0 : _program.Pid),
+        SignalRequest s => Reply(s.Group ? _program!.SignalGroup(s.Signal) : _program!.SignalLeader(s.Signal)),
+        _ => base.HandleCall(request, from),
+    };
+
+    protected override async ValueTask TerminateAsync(ExitReason reason)
+    {
+        if (_program is null)
+        {
+            return;
+        }
+
+        var stopping = !_program.HasExited;
+        if (stopping)
+        {
+            _program.SignalGroup(_spec.StopSignal);
+            _program.SignalGroup(Signals.Cont);
+            await _program.Exited.ConfigureAwait(false);
+        }
+
+        if (stopping || _program.KillGroupOnExit)
+        {
+            // The group's last member is normally gone within milliseconds of the SIGKILL; the cap only guards
+            // against a member whose death this process is never told of.
+            try
+            {
+                await _program.GroupGone.WaitAsync(GroupGoneCap, _time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        await _killOnExit.DisposeAsync().ConfigureAwait(false);
+        await LineReader.WaitAsync(_stdoutReader, _stderrReader).ConfigureAwait(false);
+    }
+
+    /// <summary>The reaper's notice that the program has exited.</summary>
+    private sealed record ProgramExit(ProgramProcess Program, ExitReason Reason);
+}
+
+/// <summary>Requests a program child answers.</summary>
+internal enum ProgramQuery
+{
+    OsPid,
+}
+
+/// <summary>Send <see cref="Signal"/> to the program, or to its whole group.</summary>
+internal sealed record SignalRequest(int Signal, bool Group);
