@@ -26,6 +26,9 @@ internal static unsafe partial class Libc
     internal static partial int close(int fd);
 
     [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int dup2(int oldFd, int newFd);
+
+    [LibraryImport(Lib, SetLastError = true)]
     internal static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
     [LibraryImport(Lib, SetLastError = true)]

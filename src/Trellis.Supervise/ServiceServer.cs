@@ -1,0 +1,362 @@
+using Trellis.OsProcess;
+using Trellis.OsProcess.Internal;
+
+namespace Trellis.Supervise;
+
+/// <summary>
+/// The state machine of one supervised program, as daemontools' supervise keeps it: want up or down, paused, the
+/// running program, plus the seed tool's alarms and tries limits. Control bytes arrive as casts, the program's end
+/// as an EXIT from its program child, timers as messages; one loop owns it all.
+/// </summary>
+internal sealed partial class ServiceServer : GenServer
+{
+    private static readonly TimeSpan MaxSpawnBackoff = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan GroupGoneCap = TimeSpan.FromSeconds(5);
+
+    private readonly ServiceSetup _setup;
+    private readonly List<Task> _alarms = [];
+    private readonly Queue<long> _restarts = new();
+    private readonly Queue<long> _coreDumps = new();
+    private SuperviseConfig _config;
+
+    private Pid _program;
+    private int _osPid;
+    private int _lastOsPid;
+    private long _lastStart;
+    private long? _lastAlarm;
+    private int _spawnFailures;
+    private int _generation;
+    private ITimer? _restartTimer;
+    private ITimer? _killTimer;
+
+    private bool _wantUp = true;
+    private bool _once;
+    private bool _paused;
+    private bool _gotTerm;
+    private bool _exitWhenDown;
+    private bool _alarmsSilenced;
+    private DateTimeOffset _changed;
+
+    public ServiceServer(ServiceSetup setup)
+    {
+        _setup = setup;
+        _config = setup.Config;
+    }
+
+    private TimeProvider Time => _setup.Time;
+
+    private bool IsUp => !_program.IsNone;
+
+    protected override InitResult Init(object? argument)
+    {
+        Context.TrapExit = true;
+        _changed = Time.GetUtcNow();
+        WriteStatus();
+        return InitResult.Ok().WithContinue(StartNow.Instance);
+    }
+
+    protected override async ValueTask<ServerResult> HandleContinueAsync(object continuation)
+    {
+        await StartProgramAsync().ConfigureAwait(false);
+        return NoReply();
+    }
+
+    protected override async ValueTask<ServerResult> HandleCastAsync(object request) => request switch
+    {
+        byte command => await ControlAsync((char)command).ConfigureAwait(false),
+        TerminateRequest => await TerminateRequestedAsync().ConfigureAwait(false),
+        _ => NoReply(),
+    };
+
+    protected override async ValueTask<ServerResult> HandleInfoAsync(object message)
+    {
+        switch (message)
+        {
+            case ExitMessage exit when exit.From == _program:
+                return await OnProgramExitAsync(exit.Reason).ConfigureAwait(false);
+            case RestartDue due when due.Generation == _generation && !IsUp && _wantUp:
+                await StartProgramAsync().ConfigureAwait(false);
+                return NoReply();
+            case GiveUpNow giveUp:
+                return await GiveUpAsync(giveUp.Why).ConfigureAwait(false);
+            case KillDue due when due.Generation == _generation && IsUp:
+                Log.Escalating(_setup.Log, _osPid, _config.ShutdownTimeout.TotalSeconds, Signals.Name(_config.StopSignal));
+                await SignalAsync(Signals.Kill, group: true).ConfigureAwait(false);
+                return NoReply();
+            default:
+                return NoReply();
+        }
+    }
+
+    protected override async ValueTask TerminateAsync(ExitReason reason)
+    {
+        CancelTimers();
+        var pid = _osPid != 0 ? _osPid : _lastOsPid;
+        if (IsUp)
+        {
+            // Whatever ends supervise, nothing of the program may be left running.
+            Node.Exit(_program, ExitReason.Kill);
+        }
+
+        if (pid != 0)
+        {
+            try
+            {
+                await ChildReaper.Shared.WhenGroupGone(pid).WaitAsync(GroupGoneCap, Time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        await Task.WhenAll(_alarms).ConfigureAwait(false);
+        _osPid = 0;
+        _program = Pid.None;
+        WriteStatus();
+        Log.Exiting(_setup.Log, reason.ToString());
+    }
+
+    private async ValueTask StartProgramAsync()
+    {
+        CancelTimers();
+        var spec = _setup.Program with
+        {
+            StandardOutput = OutputTarget.AppendTo(_setup.Directory.Stdout),
+            StandardError = OutputTarget.AppendTo(_setup.Directory.Stderr),
+            StopSignal = _config.StopSignal,
+            CoreLimit = _config.CoreLimit ?? _setup.Program.CoreLimit,
+        };
+        var start = await ProgramChild.StartLinkAsync(Context, spec, Time).ConfigureAwait(false);
+        _lastStart = Time.GetTimestamp();
+        if (!start.IsOk)
+        {
+            _spawnFailures++;
+            var message = start.Error?.Detail is SpawnFailure f ? f.Message : start.ToString();
+
+            // A program that cannot start is retried with a growing delay, never in a busy loop.
+            var delay = TimeSpan.FromTicks(Math.Min(
+                MaxSpawnBackoff.Ticks,
+                Math.Max(_config.RestartDelay.Ticks, TimeSpan.TicksPerSecond) << Math.Min(_spawnFailures - 1, 6)));
+            Log.StartFailed(_setup.Log, _setup.Program.CommandText(), message, delay.TotalSeconds);
+            if (CountRestart() is { } giveUp)
+            {
+                GiveUpLater(giveUp);
+                return;
+            }
+
+            ScheduleRestart(delay);
+            return;
+        }
+
+        _spawnFailures = 0;
+        _program = start.Pid;
+        _osPid = await ProgramChild.GetOsPidAsync(_program).ConfigureAwait(false);
+        _lastOsPid = _osPid;
+        _gotTerm = false;
+        _paused = false;
+        _changed = Time.GetUtcNow();
+        WriteStatus();
+        Log.ProgramStarted(_setup.Log, _setup.Program.CommandText(), _osPid);
+    }
+
+    private async ValueTask<ServerResult> OnProgramExitAsync(ExitReason reason)
+    {
+        var pid = _osPid;
+        var requested = _gotTerm && reason.Kind == ExitReasonKind.Signal && reason.Code is var sig
+            && (sig == _config.StopSignal || sig == Signals.Term || sig == Signals.Kill);
+        _program = Pid.None;
+        _osPid = 0;
+        _paused = false;
+        _gotTerm = false;
+        _changed = Time.GetUtcNow();
+        _generation++;
+        CancelTimers();
+        WriteStatus();
+        if (reason.IsNormal || requested)
+        {
+            Log.ProgramExited(_setup.Log, pid, Describe(reason));
+        }
+        else
+        {
+            Log.ProgramDied(_setup.Log, pid, Describe(reason));
+        }
+
+        if (_once)
+        {
+            _once = false;
+            _wantUp = false;
+        }
+
+        if (_exitWhenDown)
+        {
+            return Stop(ExitReason.Normal);
+        }
+
+        if (reason.CoreDumped && _config.EffectiveMaxTriesIfCoreDumped > 0)
+        {
+            var now = Time.GetTimestamp();
+            Prune(_coreDumps, now);
+            _coreDumps.Enqueue(now);
+            if (_coreDumps.Count >= _config.EffectiveMaxTriesIfCoreDumped)
+            {
+                return await GiveUpAsync($"{_coreDumps.Count} core dumps within {_config.AlarmInterval!.Value.TotalSeconds} s (max_tries_if_coredumped {_config.EffectiveMaxTriesIfCoreDumped})").ConfigureAwait(false);
+            }
+        }
+
+        if (!_wantUp)
+        {
+            return NoReply();
+        }
+
+        if (CountRestart() is { } giveUp)
+        {
+            return await GiveUpAsync(giveUp).ConfigureAwait(false);
+        }
+
+        if (ShouldAlarm())
+        {
+            Alarm("restart", $"pid {pid} {Describe(reason)}; restarting {_setup.Program.CommandText()}");
+        }
+
+        // daemontools' pause, as a policy: the next start comes no sooner than RestartDelay after the last one.
+        var wait = _config.RestartDelay - Time.GetElapsedTime(_lastStart);
+        if (wait <= TimeSpan.Zero)
+        {
+            await StartProgramAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            ScheduleRestart(wait);
+        }
+
+        return NoReply();
+    }
+
+    /// <summary>Records a restart; returns why supervise must give up when max_tries is reached.</summary>
+    private string? CountRestart()
+    {
+        var max = _config.EffectiveMaxTries;
+        if (max <= 0)
+        {
+            return null;
+        }
+
+        var now = Time.GetTimestamp();
+        Prune(_restarts, now);
+        if (_restarts.Count >= max)
+        {
+            return $"{max} restarts within {_config.AlarmInterval!.Value.TotalSeconds} s (max_tries {max})";
+        }
+
+        _restarts.Enqueue(now);
+        return null;
+    }
+
+    private void Prune(Queue<long> events, long now)
+    {
+        var window = _config.AlarmInterval ?? TimeSpan.Zero;
+        while (events.Count > 0 && Time.GetElapsedTime(events.Peek(), now) >= window)
+        {
+            events.Dequeue();
+        }
+    }
+
+    private bool ShouldAlarm()
+    {
+        if (!_config.AlarmsOn || _alarmsSilenced)
+        {
+            return false;
+        }
+
+        var now = Time.GetTimestamp();
+        if (_lastAlarm is { } last && Time.GetElapsedTime(last, now) < _config.AlarmInterval!.Value)
+        {
+            return false;
+        }
+
+        _lastAlarm = now;
+        return true;
+    }
+
+    private async ValueTask<ServerResult> GiveUpAsync(string why)
+    {
+        Log.GaveUp(_setup.Log, why);
+        _wantUp = false;
+        if (_config.AlarmsOn)
+        {
+            // Giving up is always reported, even with alarms silenced.
+            Alarm("gave_up", $"gave up on {_setup.Program.CommandText()}: {why}");
+        }
+
+        await Task.WhenAll(_alarms).ConfigureAwait(false);
+        return Stop(ExitCodes.GaveUpReason);
+    }
+
+    private void GiveUpLater(string why) => Self.Send(new GiveUpNow(why));
+
+    private void Alarm(string evt, string message)
+    {
+        _alarms.RemoveAll(t => t.IsCompleted);
+        _alarms.Add(_setup.Alarmer.SendAsync(_config, evt, message));
+    }
+
+    private void ScheduleRestart(TimeSpan delay)
+    {
+        var generation = _generation;
+        var self = Self;
+        _restartTimer?.Dispose();
+        _restartTimer = Time.CreateTimer(_ => self.Send(new RestartDue(generation)), null, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private void CancelTimers()
+    {
+        _restartTimer?.Dispose();
+        _restartTimer = null;
+        _killTimer?.Dispose();
+        _killTimer = null;
+    }
+
+    private async ValueTask<bool> SignalAsync(int signal, bool group)
+    {
+        if (!IsUp)
+        {
+            return false;
+        }
+
+        try
+        {
+            return await ProgramChild.SignalAsync(_program, signal, group).ConfigureAwait(false);
+        }
+        catch (CallException)
+        {
+            // The program child ended meanwhile; its EXIT is already in the mailbox.
+            return false;
+        }
+    }
+
+    private void WriteStatus()
+    {
+        var want = _once ? '\0' : _wantUp ? 'u' : 'd';
+        var record = new StatusRecord(_changed, _osPid, _paused, want, _gotTerm, _alarmsSilenced);
+        _setup.Directory.WriteStatus(record, _config.StatusLayout);
+    }
+
+    private static string Describe(ExitReason reason) => reason.Kind switch
+    {
+        ExitReasonKind.ExitCode => $"exited with status {reason.Code}",
+        ExitReasonKind.Signal => $"was killed by SIG{Signals.Name(reason.Code)}{(reason.CoreDumped ? " (core dumped)" : string.Empty)}",
+        ExitReasonKind.Normal => "exited with status 0",
+        _ => "ended: " + reason,
+    };
+
+    private sealed class StartNow
+    {
+        public static readonly StartNow Instance = new();
+    }
+
+    private sealed record RestartDue(int Generation);
+
+    private sealed record KillDue(int Generation);
+
+    private sealed record GiveUpNow(string Why);
+}
