@@ -32,25 +32,37 @@ public static class ProgramChild
     /// <param name="parent">The linking process, usually a supervisor.</param>
     /// <param name="program">The program.</param>
     /// <param name="time">The clock; the system clock when null.</param>
-    /// <returns><c>{ok, Pid}</c>, or <c>{error, {spawn_failed, Errno, Path}}</c> (a <see cref="SpawnFailure"/>).</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, ProgramSpec program, TimeProvider? time = null)
+    /// <returns>
+    /// <c>{ok, Pid, OsPid}</c> with the program's operating-system pid (an <see cref="int"/>) as the info, or
+    /// <c>{error, {spawn_failed, Errno, Path}}</c> (a <see cref="SpawnFailure"/>).
+    /// </returns>
+    public static async ValueTask<StartResult> StartLinkAsync(ProcessContext parent, ProgramSpec program, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(program);
         var clock = time ?? TimeProvider.System;
-        return GenServer.StartLinkAsync(parent, () => new ProgramServer(program, clock));
+        ProgramServer? server = null;
+        var result = await GenServer.StartLinkAsync(parent, () => server = new ProgramServer(program, clock)).ConfigureAwait(false);
+        return WithOsPid(result, server);
     }
 
     /// <summary>Starts <paramref name="program"/> as an unlinked process on <paramref name="node"/>.</summary>
     /// <param name="node">The node.</param>
     /// <param name="program">The program.</param>
     /// <param name="time">The clock; the system clock when null.</param>
-    /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, ProgramSpec program, TimeProvider? time = null)
+    /// <returns>The start result, as for <see cref="StartLinkAsync"/>.</returns>
+    public static async ValueTask<StartResult> StartAsync(Node node, ProgramSpec program, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(program);
         var clock = time ?? TimeProvider.System;
-        return GenServer.StartAsync(node, () => new ProgramServer(program, clock));
+        ProgramServer? server = null;
+        var result = await GenServer.StartAsync(node, () => server = new ProgramServer(program, clock)).ConfigureAwait(false);
+        return WithOsPid(result, server);
     }
+
+    // init runs before the start returns, so the server knows its program's pid by then, even if the program has
+    // already exited: it comes back as the start's info (<c>{ok, Pid, OsPid}</c>).
+    private static StartResult WithOsPid(StartResult result, ProgramServer? server) =>
+        result.IsOk && server is not null ? StartResult.Ok(result.Pid, server.OsPid) : result;
 
     /// <summary>The operating-system pid of the program a child runs; 0 when it has exited.</summary>
     /// <param name="child">The program child.</param>

@@ -30,7 +30,9 @@ internal static class Background
             FileName = self,
             Arguments = argv,
             StandardOutput = OutputTarget.Lines(static _ => { }),
-            StandardError = OutputTarget.Inherit,
+            // The background copy reports through the pipe; it must hold nothing of this terminal's, or a caller
+            // reading this command's output to its end would wait for the daemon.
+            StandardError = OutputTarget.Null,
             KillGroupOnExit = false,
         };
         var result = Spawner.Spawn(spec, static _ => true);

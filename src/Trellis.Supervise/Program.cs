@@ -152,6 +152,11 @@ internal static class Program
         Console.Out.WriteLine(Background.ReadyLine);
         Console.Out.Flush();
 
+        // Console.Out writes through its own dup of fd 1: close it, or the waiting command never sees EOF.
+        Console.Out.Dispose();
+        Console.SetOut(TextWriter.Null);
+        Console.SetError(TextWriter.Null);
+
         // Detached from here on: standard output and error go to /dev/null, like a daemon's.
         var devNull = Libc.open("/dev/null", Constants.ORdWr, 0);
         _ = Libc.dup2(devNull, 1);

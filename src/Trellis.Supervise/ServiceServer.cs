@@ -150,7 +150,7 @@ internal sealed partial class ServiceServer : GenServer
 
         _spawnFailures = 0;
         _program = start.Pid;
-        _osPid = await ProgramChild.GetOsPidAsync(_program).ConfigureAwait(false);
+        _osPid = (int)start.Info!;
         _lastOsPid = _osPid;
         _gotTerm = false;
         _paused = false;

@@ -24,6 +24,9 @@ internal sealed class ProgramServer : GenServer
         _time = time;
     }
 
+    /// <summary>The program's pid, set by init.</summary>
+    public int OsPid => _program?.Pid ?? 0;
+
     protected override InitResult Init(object? argument)
     {
         Context.TrapExit = true;

@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Trellis.Supervise.Tests;
+
+/// <summary>supervise as the seed describes it, run as a user would.</summary>
+public class ControlTests
+{
+    private static int ReadPidFile(string path) => int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task BackgroundStart_ReturnsToTheShell_LockShowsSupervise_StatusShowsThePid()
+    {
+        await using var d = new SupervisedDir();
+        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.Path_, "-f", "sleep 600");
+        Assert.True(code == 0, err);
+        var pid = await d.WaitForPidAsync(p => p > 0);
+
+        // The seed's own commands: od prints the pid, fuser names supervise.
+        var od = Process.Start(new ProcessStartInfo("od", ["-An", "-j16", "-N4", "-tu4", d.File("status")]) { RedirectStandardOutput = true })!;
+        Assert.Equal(pid.ToString(CultureInfo.InvariantCulture), (await od.StandardOutput.ReadToEndAsync()).Trim());
+        var fuser = Process.Start(new ProcessStartInfo("fuser", [d.File("lock")]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var supervisePid = int.Parse((await fuser.StandardOutput.ReadToEndAsync()).Trim(), CultureInfo.InvariantCulture);
+        Assert.Contains($"PPid:\t{supervisePid}\n", File.ReadAllText($"/proc/{pid}/status"), StringComparison.Ordinal);
+
+        d.Control("dx");
+        await SupervisedDir.WaitForExitAsync(supervisePid);
+        Assert.False(SupervisedDir.Exists(pid));
+        Assert.Equal(0, d.StatusPid());
+    }
+
+    [Fact]
+    public async Task SecondSupervise_IsRefusedWithExit111()
+    {
+        await using var d = new SupervisedDir();
+        d.StartForeground("-f", "sleep 600");
+        await d.WaitForPidAsync(p => p > 0);
+        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.Path_, "-f", "sleep 600");
+        Assert.Equal(111, code);
+        Assert.Contains("another supervise is running", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Crash_IsRestartedWithANewPidInStatus()
+    {
+        await using var d = new SupervisedDir();
+        d.StartForeground("-f", "sleep 600", "--restart-delay", "0");
+        var first = await d.WaitForPidAsync(p => p > 0);
+        Process.GetProcessById(first).Kill();
+        var second = await d.WaitForNewPidAsync(first);
+        Assert.NotEqual(first, second);
+        Assert.Contains($"pid {first} died: was killed by SIGKILL", d.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DefaultRestartDelay_HoldsACrashLoopToOneStartPerSecond()
+    {
+        await using var d = new SupervisedDir();
+        var stamps = Path.Combine(d.Root, "starts");
+        d.StartForeground("--shell", "-f", $"date +%s.%N >> {stamps}; exit 1");
+        await d.WaitUntilAsync(() => File.Exists(stamps) && File.ReadAllLines(stamps).Length >= 3, "three starts");
+        var t = File.ReadAllLines(stamps).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+        Assert.InRange(t[1] - t[0], 0.95, 3);
+        Assert.InRange(t[2] - t[1], 0.95, 3);
+    }
+
+    [Fact]
+    public async Task DownUpKillExit_DriveTheProgram()
+    {
+        await using var d = new SupervisedDir();
+        var sv = d.StartForeground("-f", "sleep 600", "--restart-delay", "0");
+        var first = await d.WaitForPidAsync(p => p > 0);
+
+        // echo adds a newline: it is ignored.
+        d.Control("d\n");
+        await d.WaitForPidAsync(p => p == 0);
+        Assert.False(SupervisedDir.Exists(first));
+        Assert.Equal((byte)'d', File.ReadAllBytes(d.File("status"))[13]);
+
+        d.Control("u");
+        var second = await d.WaitForNewPidAsync(0);
+        Assert.Equal((byte)'u', File.ReadAllBytes(d.File("status"))[13]);
+
+        d.Control("k");
+        var third = await d.WaitForNewPidAsync(second);
+        Assert.False(SupervisedDir.Exists(second));
+
+        d.Control("x");
+        Assert.False(sv.WaitForExit(300), "x alone must not stop a running program");
+        d.Control("d");
+        await sv.WaitForExitAsync().WaitAsync(SupervisedDir.Deadline);
+        Assert.Equal(0, sv.ExitCode);
+        Assert.False(SupervisedDir.Exists(third));
+    }
+
+    [Fact]
+    public async Task Once_StartsWithoutRestarting()
+    {
+        await using var d = new SupervisedDir();
+        d.StartForeground("-f", "sleep 600", "--restart-delay", "0");
+        var first = await d.WaitForPidAsync(p => p > 0);
+        d.Control("d");
+        await d.WaitForPidAsync(p => p == 0);
+        d.Control("o");
+        var once = await d.WaitForNewPidAsync(0);
+        Process.GetProcessById(once).Kill();
+        await d.WaitForPidAsync(p => p == 0);
+        await d.WaitUntilAsync(() => d.Log.Contains($"pid {once} died", StringComparison.Ordinal), "the death logged");
+        Assert.Equal(0, d.StatusPid());
+        Assert.NotEqual(first, once);
+    }
+
+    [Fact]
+    public async Task SignalLetters_ReachTheProgram()
+    {
+        await using var d = new SupervisedDir();
+        var log = Path.Combine(d.Root, "signals");
+        d.StartForeground("--shell", "-f", $"trap 'echo HUP >> {log}' HUP; trap 'echo USR1 >> {log}' USR1; trap 'echo ALRM >> {log}' ALRM; echo ready >> {log}; while :; do sleep 0.1; done");
+        await d.WaitUntilAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("ready", StringComparison.Ordinal), "the program ready");
+        d.Control("h");
+        await d.WaitUntilAsync(() => File.ReadAllText(log).Contains("HUP", StringComparison.Ordinal), "HUP");
+        d.Control("1");
+        await d.WaitUntilAsync(() => File.ReadAllText(log).Contains("USR1", StringComparison.Ordinal), "USR1");
+        d.Control("a");
+        await d.WaitUntilAsync(() => File.ReadAllText(log).Contains("ALRM", StringComparison.Ordinal), "ALRM");
+    }
+
+    [Fact]
+    public async Task PauseAndContinue_SetThePausedFlag()
+    {
+        await using var d = new SupervisedDir();
+        d.StartForeground("-f", "sleep 600");
+        var pid = await d.WaitForPidAsync(p => p > 0);
+        d.Control("p");
+        await d.WaitUntilAsync(() => File.ReadAllBytes(d.File("status"))[12] == 1, "paused flag");
+        Assert.Contains("State:\tT", File.ReadAllText($"/proc/{pid}/status"), StringComparison.Ordinal);
+        d.Control("c");
+        await d.WaitUntilAsync(() => File.ReadAllBytes(d.File("status"))[12] == 0, "paused flag cleared");
+    }
+
+    [Fact]
+    public async Task ExitStatus_Signal_AndCoreDump_AreToldApart()
+    {
+        await using var d = new SupervisedDir();
+        var conf = Path.Combine(d.Root, "supervise.conf");
+        await File.WriteAllTextAsync(conf, "[global]\ncore_limit : unlimited\n");
+        var n = Path.Combine(d.Root, "n");
+        // Runs 1, 2, 3: exit 3, then SIGTERM, then SIGSEGV with a core (core_pattern "core", cwd the status dir's parent).
+        var script = $"cd {d.Root}; echo x >> {n}; c=$(wc -l < {n}); case $c in 1) exit 3;; 2) kill -TERM $$;; 3) kill -SEGV $$;; *) exec sleep 600;; esac";
+        d.StartForeground("--shell", "-f", script, "-F", conf, "--restart-delay", "0");
+        await d.WaitUntilAsync(() => File.Exists(n) && File.ReadAllLines(n).Length >= 4, "four runs");
+        await d.WaitUntilAsync(() => d.Log.Contains("SIGSEGV", StringComparison.Ordinal), "the SEGV logged");
+        var log = d.Log;
+        Assert.Contains("died: exited with status 3", log, StringComparison.Ordinal);
+        Assert.Contains("died: was killed by SIGTERM", log, StringComparison.Ordinal);
+        if (File.ReadAllText("/proc/sys/kernel/core_pattern").Trim() == "core")
+        {
+            Assert.Contains("died: was killed by SIGSEGV (core dumped)", log, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("died: was killed by SIGSEGV", log, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("exited with status 3", d.WarningLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProgramIgnoringTerm_IsKilledAfterTheShutdownTimeout()
+    {
+        await using var d = new SupervisedDir();
+        d.StartForeground("--shell", "-f", "trap '' TERM; while :; do sleep 0.1; done", "--shutdown-timeout", "0.5");
+        var pid = await d.WaitForPidAsync(p => p > 0);
+        d.Control("d");
+        await d.WaitForPidAsync(p => p == 0);
+        Assert.False(SupervisedDir.Exists(pid));
+        Assert.Contains("did not stop within 0.5 s of SIGTERM: sending SIGKILL", d.WarningLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Grandchildren_AreGoneAfterDownAndAfterExit()
+    {
+        await using var d = new SupervisedDir();
+        var gc = Path.Combine(d.Root, "gc");
+        var sv = d.StartForeground("--shell", "-f", $"sleep 600 & echo $! > {gc}; wait", "--restart-delay", "0");
+        await d.WaitUntilAsync(() => File.Exists(gc) && File.ReadAllText(gc).Trim().Length > 0, "the grandchild");
+        var first = ReadPidFile(gc);
+        File.Delete(gc);
+        await d.WaitForPidAsync(p => p > 0);
+        d.Control("d");
+        await d.WaitForPidAsync(p => p == 0);
+        Assert.False(SupervisedDir.Exists(first));
+
+        d.Control("u");
+        await d.WaitUntilAsync(() => File.Exists(gc) && File.ReadAllText(gc).Trim().Length > 0, "the second grandchild");
+        var second = ReadPidFile(gc);
+        var leader = await d.WaitForPidAsync(p => p > 0);
+        d.Control("dx");
+        await sv.WaitForExitAsync().WaitAsync(SupervisedDir.Deadline);
+        Assert.False(SupervisedDir.Exists(second));
+        Assert.False(SupervisedDir.Exists(leader));
+    }
+
+    [Fact]
+    public async Task SigtermToSupervise_StopsTheProgramThenExits()
+    {
+        await using var d = new SupervisedDir();
+        var sv = d.StartForeground("-f", "sleep 600");
+        var pid = await d.WaitForPidAsync(p => p > 0);
+        _ = Trellis.OsProcess.Native.Libc.kill(sv.Id, 15);
+        await sv.WaitForExitAsync().WaitAsync(SupervisedDir.Deadline);
+        Assert.Equal(0, sv.ExitCode);
+        Assert.False(SupervisedDir.Exists(pid));
+    }
+
+    [Fact]
+    public async Task SuperviseKilledWithSigkill_NextSuperviseStopsTheLeftoverFirst()
+    {
+        await using var d = new SupervisedDir();
+        var sv = d.StartForeground("-f", "sleep 600");
+        var old = await d.WaitForPidAsync(p => p > 0);
+        sv.Kill();
+        await sv.WaitForExitAsync();
+        Assert.True(SupervisedDir.Exists(old), "the program outlives a supervise killed with SIGKILL");
+
+        d.StartForeground("-f", "sleep 600");
+        var fresh = await d.WaitForNewPidAsync(old);
+        Assert.False(SupervisedDir.Exists(old));
+        Assert.Contains($"found pid {old} left running by a previous supervise", d.Log, StringComparison.Ordinal);
+        Assert.NotEqual(old, fresh);
+    }
+
+    [Fact]
+    public async Task MissingProgram_IsLoggedAndRetriedWithoutBusyLooping()
+    {
+        await using var d = new SupervisedDir();
+        d.StartForeground("-f", "/nonexistent/program", "--restart-delay", "0");
+        await d.WaitUntilAsync(() => d.WarningLog.Contains("unable to start", StringComparison.Ordinal), "the start failure");
+        Assert.Contains("/nonexistent/program: No such file or directory; retrying in 1 s", d.WarningLog, StringComparison.Ordinal);
+        await d.WaitUntilAsync(() => d.WarningLog.Contains("retrying in 2 s", StringComparison.Ordinal), "the second, longer wait");
+        Assert.Equal(2, d.WarningLog.Split('\n').Count(l => l.Contains("unable to start", StringComparison.Ordinal)));
+    }
+}
