@@ -4,6 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The supervise tests drive it with the real daemontools and runit clients (svc, svok, svstat, sv), and use
+# fuser and od as the seed does.
+need=()
+for tool in svc:daemontools sv:runit fuser:psmisc od:coreutils setpriv:util-linux; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
+done
+if ((${#need[@]})); then
+    echo "installing ${need[*]} for the tests"
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
+fi
 dotnet build Trellis.slnx -c Release
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
