@@ -86,7 +86,9 @@ public class ControlTests
         Assert.False(SupervisedDir.Exists(second));
 
         d.Control("x");
-        Assert.False(sv.WaitForExit(300), "x alone must not stop a running program");
+        await d.WaitUntilAsync(() => d.Log.Contains("control 'x'", StringComparison.Ordinal), "x handled");
+        Assert.True(SupervisedDir.Exists(third), "x alone must not stop a running program");
+        Assert.False(sv.HasExited);
         d.Control("d");
         await sv.WaitForExitAsync().WaitAsync(SupervisedDir.Deadline);
         Assert.Equal(0, sv.ExitCode);
