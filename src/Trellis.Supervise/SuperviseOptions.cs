@@ -33,7 +33,7 @@ internal sealed record SuperviseOptions
 
     public bool Help { get; init; }
 
-    /// <summary>Set by the background start: the write end of a pipe to report readiness on.</summary>
+    /// <summary>Set by the background start: report "ready" or "CODE message" on standard output, then detach.</summary>
     public bool ReportReady { get; init; }
 
     public TimeSpan? RestartDelay { get; init; }

@@ -41,8 +41,11 @@ public class SupervisionTests
     public async Task TransientProgram_ExitZeroIsNotRestarted()
     {
         await using var probe = new Probe();
-        var sup = await probe.StartSupervisorAsync(Flags, ProgramChild.Spec("t", Script("exit 0")) with { Restart = RestartType.Transient });
+        // The program exits 0 when told, so the test holds its pid before it is gone.
+        var spec = ProgramChild.Spec("t", Script("trap 'exit 0' USR1; while :; do sleep 0.05; done")) with { Restart = RestartType.Transient };
+        var sup = await probe.StartSupervisorAsync(Flags, spec);
         var child = await Probe.ChildPid(sup, "t");
+        Assert.True(await ProgramChild.SignalAsync(child, Signals.Usr1));
         Assert.Equal(ExitReason.Normal, await Probe.ExitOf(child));
         var info = (await Supervisor.WhichChildrenAsync(sup)).Single();
         Assert.True(info.Pid.IsNone);
@@ -136,7 +139,10 @@ public class SupervisionTests
         {
             // The grandchild calls setsid (a new session, outside the program's group), outlives its parent, is
             // reparented to this process (a subreaper) and dies a little later.
-            var start = await ProgramChild.StartAsync(probe.Node, Script("(setsid sh -c 'echo $$; exec sleep 0.3' &); exit 0", lines));
+            // The program waits until the grandchild has left its group: exiting earlier would kill it with the group.
+            var mark = Path.Combine(Path.GetTempPath(), "trellis-orphan-" + Guid.NewGuid().ToString("N"));
+            var script = $"(setsid sh -c 'echo $$; touch {mark}; exec sleep 0.3' &); while [ ! -e {mark} ]; do :; done; rm {mark}; exit 0";
+            var start = await ProgramChild.StartAsync(probe.Node, Script(script, lines));
             var orphan = Int(await NextLineAsync(lines, _ => true));
             Assert.Equal(ExitReason.Normal, await Probe.ExitOf(start.Pid));
             await reaped.WaitForAsync(orphan.ToString(CultureInfo.InvariantCulture));

@@ -25,7 +25,7 @@ public class BadInputTests
         await using var d = new SupervisedDir();
         var conf = Path.Combine(d.Root, "supervise.conf");
         await File.WriteAllTextAsync(conf, "[global]\nalarm_interval : 60\nmax_tries = 3\n");
-        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.Path_, "-f", "sleep 600", "-F", conf);
+        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.StatusPath, "-f", "sleep 600", "-F", conf);
         Assert.Equal(100, code);
         Assert.Contains($"{conf}:3: expected 'key : value'", err, StringComparison.Ordinal);
         Assert.False(File.Exists(d.File("status")), "nothing was started");
@@ -35,7 +35,7 @@ public class BadInputTests
     public async Task UnreadableConfig_IsNamed()
     {
         await using var d = new SupervisedDir();
-        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.Path_, "-f", "sleep 600", "-F", "/nonexistent/supervise.conf");
+        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.StatusPath, "-f", "sleep 600", "-F", "/nonexistent/supervise.conf");
         Assert.Equal(100, code);
         Assert.Contains("/nonexistent/supervise.conf: cannot read the configuration", err, StringComparison.Ordinal);
     }
@@ -55,7 +55,7 @@ public class BadInputTests
     public async Task MalformedCommand_Exit100()
     {
         await using var d = new SupervisedDir();
-        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.Path_, "-f", "sleep '600");
+        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.StatusPath, "-f", "sleep '600");
         Assert.Equal(100, code);
         Assert.Contains("-f: unterminated single quote", err, StringComparison.Ordinal);
     }

@@ -25,7 +25,7 @@ public class ClientTests
     {
         var svc = Path.Combine(d.Root, "service");
         Directory.CreateDirectory(svc);
-        File.CreateSymbolicLink(Path.Combine(svc, "supervise"), d.Path_);
+        File.CreateSymbolicLink(Path.Combine(svc, "supervise"), d.StatusPath);
         return svc;
     }
 

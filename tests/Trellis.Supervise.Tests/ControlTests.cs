@@ -12,7 +12,7 @@ public class ControlTests
     public async Task BackgroundStart_ReturnsToTheShell_LockShowsSupervise_StatusShowsThePid()
     {
         await using var d = new SupervisedDir();
-        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.Path_, "-f", "sleep 600");
+        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.StatusPath, "-f", "sleep 600");
         Assert.True(code == 0, err);
         var pid = await d.WaitForPidAsync(p => p > 0);
 
@@ -35,7 +35,7 @@ public class ControlTests
         await using var d = new SupervisedDir();
         d.StartForeground("-f", "sleep 600");
         await d.WaitForPidAsync(p => p > 0);
-        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.Path_, "-f", "sleep 600");
+        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.StatusPath, "-f", "sleep 600");
         Assert.Equal(111, code);
         Assert.Contains("another supervise is running", err, StringComparison.Ordinal);
     }

@@ -16,15 +16,15 @@ internal sealed class SupervisedDir : IAsyncDisposable
     {
         Root = Path.Combine(Path.GetTempPath(), "trellis-sv-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(Root);
-        Path_ = Path.Combine(Root, "status", module);
+        StatusPath = Path.Combine(Root, "status", module);
     }
 
     public string Root { get; }
 
     /// <summary>The status directory (not created until supervise runs).</summary>
-    public string Path_ { get; }
+    public string StatusPath { get; }
 
-    public string File(string name) => Path.Combine(Path_, name);
+    public string File(string name) => Path.Combine(StatusPath, name);
 
     public static string SupervisePath
     {
@@ -70,7 +70,7 @@ internal sealed class SupervisedDir : IAsyncDisposable
     /// <summary>Starts supervise in the foreground as a child of the test.</summary>
     public Process StartForeground(params string[] args)
     {
-        var p = Process.Start(StartInfo(["-p", Path_, .. args, "--foreground"]))!;
+        var p = Process.Start(StartInfo(["-p", StatusPath, .. args, "--foreground"]))!;
         _foreground.Add(p);
         p.StandardOutput.ReadToEndAsync();
         p.StandardError.ReadToEndAsync();
@@ -126,7 +126,7 @@ internal sealed class SupervisedDir : IAsyncDisposable
         }
 
         var changed = new SemaphoreSlim(0);
-        Directory.CreateDirectory(Path_);
+        Directory.CreateDirectory(StatusPath);
         using var watcher = new FileSystemWatcher(Root) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
         void Poke(object? s, EventArgs e) => changed.Release();
         watcher.Changed += Poke;
