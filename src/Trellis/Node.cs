@@ -14,6 +14,7 @@ public sealed class Node : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, LocalProcess> _names = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<LocalProcess, byte> _roots = new();
+    private readonly ConcurrentDictionary<string, RegistryTable> _registries = new(StringComparer.Ordinal);
     private long _nextId;
     private long _alive;
     private int _disposed;
@@ -220,6 +221,9 @@ public sealed class Node : IAsyncDisposable
 
         Metrics.Dispose();
     }
+
+    /// <summary>The registries started on this node, by name; a restarted registry replaces its table.</summary>
+    internal ConcurrentDictionary<string, RegistryTable> Registries => _registries;
 
     internal long NextProcessId()
     {

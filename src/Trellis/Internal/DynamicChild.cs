@@ -11,6 +11,9 @@ internal sealed class DynamicChild(ChildSpec spec, IReadOnlyList<object?> args, 
 
     public bool Restarting { get; set; }
 
+    /// <summary>The child's key in the durable store, when it is recorded there.</summary>
+    public long? DurableKey { get; set; }
+
     public int Restarts { get; set; }
 
     public ExitReason? LastExit { get; set; }

@@ -96,7 +96,7 @@ internal sealed partial class LocalProcess : IDownWatcher
         }
     }
 
-    private static bool TryLink(LocalProcess a, LocalProcess b)
+    internal static bool TryLink(LocalProcess a, LocalProcess b)
     {
         var (first, second) = a.Id < b.Id ? (a, b) : (b, a);
         lock (first)

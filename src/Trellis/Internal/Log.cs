@@ -40,4 +40,25 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "A cancellation callback of process {ProcessPid} threw")]
     public static partial void CancellationCallbackFailed(this ILogger logger, Pid processPid, Exception exception);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Application {Application} started (type {StartType}), top supervisor {TopPid}")]
+    public static partial void ApplicationStarted(this ILogger logger, string application, ApplicationStartType startType, Pid topPid);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Application {Application} exited: {ExitReason} (type {StartType})")]
+    public static partial void ApplicationExited(this ILogger logger, string application, ExitReason exitReason, ApplicationStartType startType);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Critical, Message = "Application {Application} (type {StartType}) terminated with {ExitReason}: stopping every application and the node")]
+    public static partial void ApplicationTerminatedNode(this ILogger logger, string application, ApplicationStartType startType, ExitReason exitReason);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Error, Message = "Application {Application}: its {Callback} callback threw")]
+    public static partial void ApplicationCallbackFailed(this ILogger logger, string application, string callback, Exception exception);
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Error, Message = "Supervisor {Supervisor}: the durable child store failed; {Action}")]
+    public static partial void DurableStoreFailed(this ILogger logger, string supervisor, string action, Exception exception);
+
+    [LoggerMessage(EventId = 51, Level = LogLevel.Warning, Message = "Supervisor {Supervisor}: durable child {ChildId} could not be brought back and is forgotten: {Outcome}")]
+    public static partial void DurableChildDropped(this ILogger logger, string supervisor, object? childId, string outcome);
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Information, Message = "Supervisor {Supervisor} brought back {Count} durable children")]
+    public static partial void DurableChildrenRestored(this ILogger logger, string supervisor, int count);
 }

@@ -30,6 +30,16 @@ internal static class SpecValidator
             return SupervisorErrors.Term("invalid_auto_shutdown", (int)flags.AutoShutdown);
         }
 
+        if (flags.Durable is not null && flags.Strategy != Strategy.SimpleOneForOne)
+        {
+            return SupervisorErrors.Term("bad_combination", "durable children need strategy simple_one_for_one (or a DynamicSupervisor)");
+        }
+
+        if (flags.Durable is { Store: null })
+        {
+            return SupervisorErrors.Term("invalid_durable", "DurableChildren.Store is null");
+        }
+
         if (flags.Strategy == Strategy.SimpleOneForOne && flags.AutoShutdown != AutoShutdown.Never)
         {
             return SupervisorErrors.Term("bad_combination", "strategy simple_one_for_one with auto_shutdown " + flags.AutoShutdown);

@@ -12,6 +12,7 @@ internal sealed partial class SupervisorServer
     private int _supervisorCount;
     private int? _maxChildren;
     private IReadOnlyList<object?> _extraArguments = [];
+    private DurableChildren? _durable;
 
     private InitResult InitSimple(IReadOnlyList<ChildSpec> specs)
     {
@@ -27,6 +28,7 @@ internal sealed partial class SupervisorServer
         }
 
         _template = specs[0];
+        _durable = _flags.Durable;
         return InitResult.Ok();
     }
 
@@ -47,10 +49,13 @@ internal sealed partial class SupervisorServer
         _intensity = new RestartIntensity(Node.TimeProvider, options.MaxRestarts, options.MaxSeconds);
         _maxChildren = options.MaxChildren;
         _extraArguments = options.ExtraArguments!;
-        return InitResult.Ok();
+        _durable = options.Durable;
+        return _durable is { Store: null }
+            ? InitResult.Stop(SupervisorErrors.Term("supervisor_data", SupervisorErrors.Term("invalid_durable", "DurableChildren.Store is null")))
+            : InitResult.Ok();
     }
 
-    private async ValueTask<StartResult> StartTemplateChildAsync(IReadOnlyList<object?> extra)
+    private async ValueTask<StartResult> StartTemplateChildAsync(IReadOnlyList<object?> extra, long? durableKey = null)
     {
         if (_mode != SupervisorMode.Simple)
         {
@@ -61,13 +66,15 @@ internal sealed partial class SupervisorServer
         var result = OkUndefinedForIgnore(await StartProcessAsync(_template, args).ConfigureAwait(false));
         if (result.IsOk && !result.Pid.IsNone)
         {
-            Store(new DynamicChild(_template, args, result.Pid));
+            var child = new DynamicChild(_template, args, result.Pid) { DurableKey = durableKey };
+            Store(child);
+            return durableKey is null ? await RecordAsync(child, _template.Id, extra, null, result).ConfigureAwait(false) : result;
         }
 
         return result;
     }
 
-    private async ValueTask<StartResult> StartDynamicChildAsync(ChildSpec spec)
+    private async ValueTask<StartResult> StartDynamicChildAsync(ChildSpec spec, long? durableKey = null)
     {
         if (SpecValidator.Check(spec, null) is { } invalid)
         {
@@ -93,7 +100,9 @@ internal sealed partial class SupervisorServer
 
         if (result.IsOk)
         {
-            Store(new DynamicChild(spec, args, result.Pid));
+            var child = new DynamicChild(spec, args, result.Pid) { DurableKey = durableKey };
+            Store(child);
+            return durableKey is null ? await RecordAsync(child, spec.Id, spec.Arguments, spec, result).ConfigureAwait(false) : result;
         }
 
         return result;
@@ -136,6 +145,7 @@ internal sealed partial class SupervisorServer
         if (!restart)
         {
             Forget(child);
+            Unrecord(child);
             return true;
         }
 
@@ -180,6 +190,10 @@ internal sealed partial class SupervisorServer
             Store(child);
             Node.Log.ChildRestarted(_name, null, child.Pid);
         }
+        else
+        {
+            Unrecord(child);
+        }
 
         return true;
     }
@@ -205,6 +219,7 @@ internal sealed partial class SupervisorServer
         }
 
         Forget(child);
+        Unrecord(child);
         return SupervisorResult.Ok;
     }
 

@@ -25,7 +25,8 @@ internal sealed partial class SupervisorServer : GenServer
         _name = argument as string ?? Self.ToString();
         if (_config.Mode == SupervisorMode.Dynamic)
         {
-            return InitDynamic(_config.DynamicOptions!);
+            var dynamic = InitDynamic(_config.DynamicOptions!);
+            return dynamic.Status == StartStatus.Ok ? await RestoreDurableAsync().ConfigureAwait(false) : dynamic;
         }
 
         var flags = _config.Flags;
@@ -51,7 +52,8 @@ internal sealed partial class SupervisorServer : GenServer
         _intensity = new RestartIntensity(Node.TimeProvider, _flags.Intensity, _flags.Period);
         if (_flags.Strategy == Strategy.SimpleOneForOne)
         {
-            return InitSimple(specs!);
+            var simple = InitSimple(specs!);
+            return simple.Status == StartStatus.Ok ? await RestoreDurableAsync().ConfigureAwait(false) : simple;
         }
 
         _mode = SupervisorMode.Static;

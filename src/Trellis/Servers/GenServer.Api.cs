@@ -68,6 +68,32 @@ public abstract partial class GenServer
             return new(StartResult.Fail(ExitReason.Of(new AlreadyStarted(holder))));
         }
 
+        if (options?.Via is { } via)
+        {
+            if (options.Name is not null)
+            {
+                process.Terminate(ExitReason.Normal);
+                throw new ArgumentException("GenServerOptions: set Name or Via, not both", nameof(options));
+            }
+
+            StartResult? taken;
+            try
+            {
+                taken = Registry.RegisterName(node, via, process);
+            }
+            catch (ArgumentException)
+            {
+                process.Terminate(ExitReason.Normal);
+                throw;
+            }
+
+            if (taken is not null)
+            {
+                process.Terminate(ExitReason.Normal);
+                return new(taken);
+            }
+        }
+
         parent?.LinkNew(process);
         process.StartInline();
         process.ClearInline();

@@ -59,6 +59,24 @@ public sealed record ChildSpec
         };
     }
 
+    /// <summary>
+    /// A worker that starts a GenServer with <paramref name="options"/>, such as a <see cref="GenServerOptions.Via"/>
+    /// name in a <see cref="Registry"/>.
+    /// </summary>
+    /// <param name="id">The child's id.</param>
+    /// <param name="factory">Makes a new server instance for every start.</param>
+    /// <param name="argument">The argument of Init.</param>
+    /// <param name="options">The start options.</param>
+    /// <returns>The spec.</returns>
+    public static ChildSpec ForServer(object id, Func<GenServer> factory, object? argument, GenServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ForServer(id, factory, argument) with
+        {
+            Start = (sup, args) => GenServer.StartLinkAsync(sup, factory, StartArgument(args), options),
+        };
+    }
+
     /// <summary>A GenServer child of type <typeparamref name="TServer"/>.</summary>
     /// <typeparam name="TServer">The server type.</typeparam>
     /// <param name="id">The child's id; the type's name when null.</param>

@@ -17,4 +17,10 @@ public sealed record DynamicSupervisorOptions
 
     /// <summary>Arguments put before each child's own start arguments.</summary>
     public IReadOnlyList<object?> ExtraArguments { get; init; } = [];
+
+    /// <summary>
+    /// Record the children started with <c>start_child</c> and start them again when this supervisor starts again
+    /// (seed 001, 3.3). Null (the default) keeps Elixir's behaviour, where they are lost.
+    /// </summary>
+    public DurableChildren? Durable { get; init; }
 }

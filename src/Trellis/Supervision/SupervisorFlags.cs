@@ -17,4 +17,11 @@ public sealed record SupervisorFlags
 
     /// <summary>Whether significant children shut the supervisor down.</summary>
     public AutoShutdown AutoShutdown { get; init; } = AutoShutdown.Never;
+
+    /// <summary>
+    /// For <see cref="Strategy.SimpleOneForOne"/> only: record the children started with <c>start_child</c> and start
+    /// them again when this supervisor starts again (seed 001, 3.3). Null (the default) keeps OTP's behaviour, where
+    /// they are lost.
+    /// </summary>
+    public DurableChildren? Durable { get; init; }
 }

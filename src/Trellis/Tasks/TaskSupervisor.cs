@@ -1,0 +1,135 @@
+using Trellis.Internal;
+
+namespace Trellis;
+
+/// <summary>
+/// Elixir's <c>Task.Supervisor</c>: a <see cref="DynamicSupervisor"/> for tasks. <see cref="StartChildAsync"/> starts
+/// fire-and-forget work (temporary by default); <see cref="AsyncNolinkAsync"/> runs work whose crash the caller sees as
+/// a <see cref="DownMessage"/> and survives; <see cref="AsyncAsync"/> links the task to the caller. Tasks are shut down
+/// with their supervisor.
+/// </summary>
+public static class TaskSupervisor
+{
+    /// <summary>Starts a task supervisor linked to <paramref name="parent"/>.</summary>
+    /// <param name="parent">The calling process.</param>
+    /// <param name="options">Its options.</param>
+    /// <returns><c>{ok, Pid}</c> or an error.</returns>
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, TaskSupervisorOptions? options = null) =>
+        DynamicSupervisor.StartLinkAsync(parent, (options ?? new TaskSupervisorOptions()).ToDynamic());
+
+    /// <summary>Starts a task supervisor linked to no process.</summary>
+    /// <param name="node">The node.</param>
+    /// <param name="options">Its options.</param>
+    /// <returns><c>{ok, Pid}</c> or an error.</returns>
+    public static ValueTask<StartResult> StartAsync(Node node, TaskSupervisorOptions? options = null) =>
+        DynamicSupervisor.StartAsync(node, (options ?? new TaskSupervisorOptions()).ToDynamic());
+
+    /// <summary>A child spec for a task supervisor under another supervisor.</summary>
+    /// <param name="id">The child's id.</param>
+    /// <param name="options">Its options.</param>
+    /// <returns>The spec.</returns>
+    public static ChildSpec Spec(object id, TaskSupervisorOptions? options = null) =>
+        ChildSpec.ForDynamicSupervisor(id, (options ?? new TaskSupervisorOptions()).ToDynamic()) with { Modules = ["Task.Supervisor"] };
+
+    /// <summary>
+    /// Starts a task that is linked to the supervisor only (<c>start_child/3</c>). Its result is dropped.
+    /// </summary>
+    /// <param name="supervisor">The task supervisor.</param>
+    /// <param name="work">The task's body.</param>
+    /// <param name="restart">Temporary by default; transient restarts it after a crash.</param>
+    /// <param name="shutdown">How long it may take to stop; 5 seconds by default.</param>
+    /// <returns><c>{ok, Pid}</c>, or <c>{error, max_children}</c>.</returns>
+    public static ValueTask<StartResult> StartChildAsync(Pid supervisor, Func<ProcessContext, ValueTask> work, RestartType restart = RestartType.Temporary, Shutdown? shutdown = null)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var spec = new ChildSpec
+        {
+            Id = "Task",
+            Start = (sup, _) => new(StartResult.Ok(sup.SpawnLink(work))),
+            Restart = restart,
+            Shutdown = shutdown ?? Shutdown.DefaultWorker,
+            Modules = ["Task"],
+        };
+        return DynamicSupervisor.StartChildAsync(supervisor, spec);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under the supervisor, linked to and monitored by the caller (<c>async/3</c>): a crash
+    /// of the task takes the caller down unless it traps exits.
+    /// </summary>
+    /// <param name="owner">The calling process.</param>
+    /// <param name="supervisor">The task supervisor.</param>
+    /// <param name="work">The task's body; what it returns is the task's result.</param>
+    /// <param name="shutdown">How long it may take to stop when its supervisor stops; 5 seconds by default.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="InvalidOperationException">The supervisor is at its <see cref="TaskSupervisorOptions.MaxChildren"/>, or the start failed.</exception>
+    public static ValueTask<SupervisedTask> AsyncAsync(ProcessContext owner, Pid supervisor, Func<ProcessContext, ValueTask<object?>> work, Shutdown? shutdown = null) =>
+        StartAsyncTask(owner, supervisor, work, shutdown, link: true);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under the supervisor, monitored by the caller but not linked (<c>async_nolink/3</c>).
+    /// The caller receives a <see cref="TaskReply"/> and then a <see cref="DownMessage"/> with <c>normal</c>, or only the
+    /// DOWN with the crash reason; it is never taken down by the task.
+    /// </summary>
+    /// <param name="owner">The calling process.</param>
+    /// <param name="supervisor">The task supervisor.</param>
+    /// <param name="work">The task's body; what it returns is the task's result.</param>
+    /// <param name="shutdown">How long it may take to stop when its supervisor stops; 5 seconds by default.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="InvalidOperationException">The supervisor is at its <see cref="TaskSupervisorOptions.MaxChildren"/>, or the start failed.</exception>
+    public static ValueTask<SupervisedTask> AsyncNolinkAsync(ProcessContext owner, Pid supervisor, Func<ProcessContext, ValueTask<object?>> work, Shutdown? shutdown = null) =>
+        StartAsyncTask(owner, supervisor, work, shutdown, link: false);
+
+    /// <summary>The pids of the supervisor's running tasks (restarting ones are left out).</summary>
+    /// <param name="supervisor">The task supervisor.</param>
+    /// <returns>The pids.</returns>
+    public static async ValueTask<IReadOnlyList<Pid>> ChildrenAsync(Pid supervisor) =>
+        [.. (await DynamicSupervisor.WhichChildrenAsync(supervisor).ConfigureAwait(false)).Where(c => !c.Pid.IsNone).Select(c => c.Pid)];
+
+    /// <summary>Terminates a task: <c>ok</c>, or <c>{error, not_found}</c>.</summary>
+    /// <param name="supervisor">The task supervisor.</param>
+    /// <param name="task">The task's pid.</param>
+    /// <returns>The result.</returns>
+    public static ValueTask<SupervisorResult> TerminateChildAsync(Pid supervisor, Pid task) => DynamicSupervisor.TerminateChildAsync(supervisor, task);
+
+    private static async ValueTask<SupervisedTask> StartAsyncTask(ProcessContext owner, Pid supervisor, Func<ProcessContext, ValueTask<object?>> work, Shutdown? shutdown, bool link)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(work);
+        var spec = new ChildSpec
+        {
+            Id = "Task",
+            Start = (sup, _) => new(StartResult.Ok(sup.SpawnLink(ctx => RunAsync(ctx, work)))),
+            Restart = RestartType.Temporary,
+            Shutdown = shutdown ?? Shutdown.DefaultWorker,
+            Modules = ["Task"],
+        };
+        var started = await DynamicSupervisor.StartChildAsync(supervisor, spec).ConfigureAwait(false);
+        if (!started.IsOk || started.Pid.IsNone)
+        {
+            throw started.Error == SupervisorErrors.MaxChildren
+                ? new InvalidOperationException($"reached the maximum number of tasks for this task supervisor ({supervisor})")
+                : new InvalidOperationException($"the task supervisor {supervisor} did not start the task: {started}");
+        }
+
+        var pid = started.Pid;
+        if (link)
+        {
+            owner.Link(pid);
+        }
+
+        var monitor = owner.Monitor(pid);
+        pid.Send(new Go(owner.Self, monitor));
+        return new SupervisedTask(pid, monitor, owner.Self, link);
+    }
+
+    /// <summary>The task waits for its owner's monitor before it runs, so no reply or exit can come before it.</summary>
+    private static async ValueTask RunAsync(ProcessContext context, Func<ProcessContext, ValueTask<object?>> work)
+    {
+        var go = (Go)(await context.ReceiveAsync(static m => m is Go, Timeout.InfiniteTimeSpan).ConfigureAwait(false))!;
+        var result = await work(context).ConfigureAwait(false);
+        go.Owner.Send(new TaskReply(go.Monitor, result));
+    }
+
+    private sealed record Go(Pid Owner, MonitorRef Monitor);
+}
