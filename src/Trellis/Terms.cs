@@ -17,6 +17,12 @@ internal static class Terms
         _ => value.ToString() ?? value.GetType().Name,
     };
 
+    /// <summary>A tuple as a value that prints unquoted inside another term.</summary>
+    public static object TupleTerm(params object?[] items) => new Raw(Tuple(items));
+
+    /// <summary>Text that prints as itself inside a term.</summary>
+    public static object RawTerm(string text) => new Raw(text);
+
     public static string Tuple(params object?[] items)
     {
         var sb = new StringBuilder("{");
@@ -31,5 +37,10 @@ internal static class Terms
         }
 
         return sb.Append('}').ToString();
+    }
+
+    private sealed record Raw(string Text)
+    {
+        public override string ToString() => Text;
     }
 }

@@ -8,5 +8,5 @@ public sealed record ApplicationStartFailure(ExitReason Reason, string Applicati
 {
     /// <inheritdoc />
     public override string ToString() =>
-        Terms.Tuple(Reason, Terms.Tuple(new Atom(Application), new Atom("start"), $"[{Type.ToString().ToLowerInvariant()},[]]"));
+        Terms.Tuple(Reason, Terms.TupleTerm(new Atom(Application), new Atom("start"), Terms.RawTerm($"[{Type.ToString().ToLowerInvariant()},[]]")));
 }

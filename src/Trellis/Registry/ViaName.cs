@@ -25,5 +25,5 @@ public sealed record ViaName
     public object? Value { get; }
 
     /// <inheritdoc />
-    public override string ToString() => Terms.Tuple(new Atom("via"), new Atom("Registry"), Terms.Tuple(Registry, Key, Value));
+    public override string ToString() => Terms.Tuple(new Atom("via"), new Atom("Registry"), Terms.TupleTerm(new Atom(Registry), Key, Value));
 }

@@ -11,5 +11,9 @@ public sealed record TaskAwaitExit(ExitReason Reason, SupervisedTask Task, TimeS
 {
     /// <inheritdoc />
     public override string ToString() =>
-        Terms.Tuple(Reason, Terms.Tuple(new Atom("Task"), new Atom("await"), $"[{Task},{(Timeout == System.Threading.Timeout.InfiniteTimeSpan ? "infinity" : ((long)Timeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture))}]"));
+        Terms.Tuple(Reason, Terms.TupleTerm(new Atom("Task"), new Atom("await"), new object[]
+        {
+            Terms.RawTerm(Task.ToString()),
+            Timeout == System.Threading.Timeout.InfiniteTimeSpan ? new Atom("infinity") : (long)Timeout.TotalMilliseconds,
+        }));
 }
