@@ -193,9 +193,19 @@ internal sealed class ApplicationControllerServer(ApplicationController controll
         Context.Demonitor(app.Monitor, flush: true);
         await CallbackAsync(app, "prep_stop", app.Spec.PrepStop).ConfigureAwait(false);
         var top = app.Context.TopSupervisor;
-        var exited = Trellis.Node.WaitForExitAsync(top);
-        Context.Exit(top, ExitReason.Shutdown);
-        await exited.ConfigureAwait(false);
+        // The top supervisor has no parent to take an exit signal from, so it is stopped as sys:terminate does.
+        if (top.IsAlive)
+        {
+            try
+            {
+                await GenServer.StopAsync(top, ExitReason.Shutdown).ConfigureAwait(false);
+            }
+            catch (CallException)
+            {
+                // It exited meanwhile.
+            }
+        }
+
         await CallbackAsync(app, "stop", app.Spec.Stop).ConfigureAwait(false);
         Node.Log.ApplicationExited(name, Stopped, app.Context.StartType);
         return SupervisorResult.Ok;
