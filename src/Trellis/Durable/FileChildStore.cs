@@ -146,7 +146,13 @@ public sealed class FileChildStore : IDurableChildStore, IDisposable
         }
 
         var payload = bytes.AsMemory(offset + HeaderSize, length);
-        return Crc(payload.Span) == crc && DurableCodec.IsWellFormed(payload.Span) ? payload : null;
+        // Not a conditional expression: null would convert to an empty ReadOnlyMemory through byte[], not to "no record".
+        if (Crc(payload.Span) != crc || !DurableCodec.IsWellFormed(payload.Span))
+        {
+            return null;
+        }
+
+        return payload;
     }
 
     private void Apply(ReadOnlySpan<byte> payload)
