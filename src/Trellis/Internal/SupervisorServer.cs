@@ -105,6 +105,9 @@ internal sealed partial class SupervisorServer : GenServer
     private async ValueTask<StartResult> StartProcessAsync(ChildSpec spec, IReadOnlyList<object?> args)
     {
         StartResult? result;
+        using var activity = TrellisMetrics.Activities.StartActivity("trellis.child.start");
+        activity?.SetTag("trellis.supervisor", _name);
+        activity?.SetTag("trellis.child.id", spec.Id?.ToString());
         try
         {
             result = await spec.Start(Context, args).ConfigureAwait(false);

@@ -8,6 +8,9 @@ internal sealed class TrellisMetrics : IDisposable
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Trellis";
 
+    /// <summary>Activities for child starts and restarts, under the library's name; free when nobody listens.</summary>
+    public static readonly System.Diagnostics.ActivitySource Activities = new(MeterName);
+
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly Counter<long> _exits;

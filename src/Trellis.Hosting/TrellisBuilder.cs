@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Trellis.Hosting.Internal;
+
+namespace Trellis.Hosting;
+
+/// <summary>The root supervisor's children, in start order (and stopped in reverse).</summary>
+public sealed class TrellisBuilder
+{
+    private readonly List<Func<IServiceProvider, ChildSpec>> _children = [];
+
+    internal TrellisBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>The service collection.</summary>
+    public IServiceCollection Services { get; }
+
+    internal IReadOnlyList<Func<IServiceProvider, ChildSpec>> Children => _children;
+
+    /// <summary>Adds a child.</summary>
+    /// <param name="spec">The child's spec.</param>
+    /// <returns>This builder.</returns>
+    public TrellisBuilder AddChild(ChildSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        _children.Add(_ => spec);
+        return this;
+    }
+
+    /// <summary>Adds a child whose spec is made from the host's services when the root starts.</summary>
+    /// <param name="spec">Makes the spec.</param>
+    /// <returns>This builder.</returns>
+    public TrellisBuilder AddChild(Func<IServiceProvider, ChildSpec> spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        _children.Add(spec);
+        return this;
+    }
+
+    /// <summary>
+    /// Supervises a hosted service (a <see cref="BackgroundService"/> too): a new instance, made from the host's services,
+    /// at every start; a BackgroundService whose ExecuteAsync throws crashes its child and is restarted per
+    /// <paramref name="restart"/>; one whose ExecuteAsync returns exits normally. Do not also register it with
+    /// AddHostedService: the host would run it unsupervised.
+    /// </summary>
+    /// <typeparam name="TService">The service type.</typeparam>
+    /// <param name="id">The child's id; the type's name by default.</param>
+    /// <param name="restart">Its restart type.</param>
+    /// <param name="shutdown">How long its StopAsync may take; 5 seconds by default.</param>
+    /// <returns>This builder.</returns>
+    public TrellisBuilder AddHostedService<TService>(string? id = null, RestartType restart = RestartType.Permanent, Shutdown? shutdown = null)
+        where TService : class, IHostedService
+    {
+        _children.Add(sp => HostedServiceChild.Spec(id ?? typeof(TService).Name, () => ActivatorUtilities.CreateInstance<TService>(sp), restart, shutdown ?? Shutdown.DefaultWorker));
+        return this;
+    }
+
+    /// <summary>
+    /// Runs an ASP.NET Core web application (Kestrel) as a supervised subtree: a supervisor whose one worker builds the
+    /// application, starts it, and stops it within <paramref name="shutdown"/> when the tree stops. A web application
+    /// that stops by itself, or fails to start, is restarted per <paramref name="restart"/>. The builder it is given
+    /// has a lifetime that leaves Ctrl-C and SIGTERM to the outer host, so the application stops only with its tree.
+    /// </summary>
+    /// <param name="id">The subtree's id.</param>
+    /// <param name="build">Configures the given builder and builds the application, at every start; gets the host's services.</param>
+    /// <param name="restart">The subtree's restart type.</param>
+    /// <param name="shutdown">How long Kestrel may take to drain; 10 seconds by default.</param>
+    /// <returns>This builder.</returns>
+    public TrellisBuilder AddWebApplication(string id, Func<IServiceProvider, WebApplicationBuilder, WebApplication> build, RestartType restart = RestartType.Permanent, Shutdown? shutdown = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(build);
+        _children.Add(sp => WebApplicationChild.Spec(id, () => build(sp, WebApplicationChild.CreateBuilder()), restart, shutdown ?? Shutdown.After(TimeSpan.FromSeconds(10))));
+        return this;
+    }
+}
