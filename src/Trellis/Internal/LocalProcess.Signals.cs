@@ -34,6 +34,27 @@ internal sealed partial class LocalProcess : IDownWatcher
         return (child.Self, monitor);
     }
 
+    /// <summary>
+    /// Spawns a process linked to this one and, before it runs, monitored (and optionally linked) by
+    /// <paramref name="watcher"/>: what Task.Supervisor's async needs, with no handshake message.
+    /// </summary>
+    internal (Pid Pid, MonitorRef Monitor) SpawnLinkWatched(Func<ProcessContext, MonitorRef, ValueTask> body, LocalProcess watcher, bool linkWatcher)
+    {
+        MonitorRef? monitor = null;
+        var child = new LocalProcess(_node, ctx => body(ctx, monitor!));
+        LinkNew(child);
+        if (linkWatcher && !TryLink(watcher, child))
+        {
+            child.Terminate(ExitReason.NoProc);
+            return (child.Self, new MonitorRef(child, watcher));
+        }
+
+        monitor = new MonitorRef(child, watcher);
+        child.AddMonitorOrFail(monitor);
+        child.Start();
+        return (child.Self, monitor);
+    }
+
     /// <summary>Links a process that has not started yet (so it cannot be dead) to this one.</summary>
     internal void LinkNew(LocalProcess child)
     {

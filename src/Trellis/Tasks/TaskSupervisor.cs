@@ -96,40 +96,38 @@ public static class TaskSupervisor
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(work);
+        var watcher = (LocalProcess)owner;
+        var ownerPid = owner.Self;
+        MonitorRef? monitor = null;
         var spec = new ChildSpec
         {
             Id = "Task",
-            Start = (sup, _) => new(StartResult.Ok(sup.SpawnLink(ctx => RunAsync(ctx, work)))),
+            Start = (sup, _) =>
+            {
+                // The task is monitored (and linked) by its owner before it runs, so no reply or exit can come first.
+                var (pid, watch) = ((LocalProcess)sup).SpawnLinkWatched((ctx, m) => RunAsync(ctx, work, ownerPid, m), watcher, link);
+                monitor = watch;
+                return new(StartResult.Ok(pid));
+            },
             Restart = RestartType.Temporary,
             Shutdown = shutdown ?? Shutdown.DefaultWorker,
             Modules = ["Task"],
         };
         var started = await DynamicSupervisor.StartChildAsync(supervisor, spec).ConfigureAwait(false);
-        if (!started.IsOk || started.Pid.IsNone)
+        if (!started.IsOk || started.Pid.IsNone || monitor is null)
         {
             throw started.Error == SupervisorErrors.MaxChildren
                 ? new InvalidOperationException($"reached the maximum number of tasks for this task supervisor ({supervisor})")
                 : new InvalidOperationException($"the task supervisor {supervisor} did not start the task: {started}");
         }
 
-        var pid = started.Pid;
-        if (link)
-        {
-            owner.Link(pid);
-        }
-
-        var monitor = owner.Monitor(pid);
-        pid.Send(new Go(owner.Self, monitor));
-        return new SupervisedTask(pid, monitor, owner.Self, link);
+        return new SupervisedTask(started.Pid, monitor, ownerPid, link);
     }
 
-    /// <summary>The task waits for its owner's monitor before it runs, so no reply or exit can come before it.</summary>
-    private static async ValueTask RunAsync(ProcessContext context, Func<ProcessContext, ValueTask<object?>> work)
+    private static async ValueTask RunAsync(ProcessContext context, Func<ProcessContext, ValueTask<object?>> work, Pid owner, MonitorRef monitor)
     {
-        var go = (Go)(await context.ReceiveAsync(static m => m is Go, Timeout.InfiniteTimeSpan).ConfigureAwait(false))!;
         var result = await work(context).ConfigureAwait(false);
-        go.Owner.Send(new TaskReply(go.Monitor, result));
+        owner.Send(new TaskReply(monitor, result));
     }
 
-    private sealed record Go(Pid Owner, MonitorRef Monitor);
 }
