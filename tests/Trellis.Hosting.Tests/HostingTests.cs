@@ -70,7 +70,12 @@ public sealed class CrashTwice(Journal journal) : BackgroundService
             throw new InvalidOperationException("crash");
         }
 
-        await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (stoppingToken.Register(() => stopped.TrySetResult()))
+        {
+            await stopped.Task;
+        }
+
         journal.Add("stopped CrashTwice");
     }
 }

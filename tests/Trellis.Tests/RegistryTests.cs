@@ -91,20 +91,19 @@ public class RegistryTests
         await using var probe = new Probe();
         await StartRegistry(probe.Node, "reg", partitions: 2);
         const int contenders = 64;
-        using var gate = new ManualResetEventSlim();
-        var results = new Task<StartResult>[contenders];
         var actors = Enumerable.Range(0, contenders).Select(_ => Actor.Spawn(probe.Node)).ToArray();
-        for (var i = 0; i < contenders; i++)
+        // Each contender parks in a receive until "go" reaches all of them, so the registrations race on every core
+        // without blocking a thread.
+        var results = actors.Select(actor => actor.Do(async ctx =>
         {
-            var actor = actors[i];
-            results[i] = Task.Run(() => actor.Do(ctx =>
-            {
-                gate.Wait();
-                return Registry.Register(ctx, "reg", "the-key", ctx.Self.Id);
-            }));
+            await ctx.ReceiveAsync(m => m is "go", Timeout.InfiniteTimeSpan);
+            return Registry.Register(ctx, "reg", "the-key", ctx.Self.Id);
+        })).ToArray();
+        foreach (var actor in actors)
+        {
+            actor.Pid.Send("go");
         }
 
-        gate.Set();
         var all = await Task.WhenAll(results);
         var winners = all.Where(r => r.IsOk).ToList();
         Assert.Single(winners);
