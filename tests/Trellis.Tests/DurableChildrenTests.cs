@@ -115,6 +115,10 @@ public sealed class DurableChildrenTests : IDisposable
             Assert.Equal(Enumerable.Range(0, 25).Select(i => 2 * i + 1), loaded.Select(c => (int)c.Arguments[0]!));
             Assert.Equal("label 3", loaded[1].Arguments[1]);
             Assert.Equal("n", loaded[0].Id);
+            // Without Rebuild the supervisor refuses to start, and forgets nothing.
+            var refused = await DynamicSupervisor.StartAsync(probe.Node, new DynamicSupervisorOptions { Durable = new DurableChildren { Store = store } });
+            Assert.Contains("DurableChildren.Rebuild is not set", refused.Error!.ToString(), StringComparison.Ordinal);
+            Assert.Equal(25, store.Load().Count);
             var sup = (await DynamicSupervisor.StartAsync(probe.Node, new DynamicSupervisorOptions { Durable = rebuild with { Store = store } })).Pid;
             Assert.Equal(Enumerable.Range(0, 25).Select(i => 2 * i + 1), await Numbers(sup));
         }

@@ -67,6 +67,12 @@ internal sealed partial class SupervisorServer
             return InitResult.Stop(ExitReason.Of(new ErrorTerm("durable_store", ex.Message)));
         }
 
+        // Without a Rebuild, children read back without a spec cannot start: refuse to start rather than forget them.
+        if (_mode != SupervisorMode.Simple && _durable.Rebuild is null && stored.FirstOrDefault(e => e.Spec is null) is { } orphan)
+        {
+            return InitResult.Stop(ExitReason.Of(new ErrorTerm("durable_store", $"child {orphan.Id} was read back without a spec and DurableChildren.Rebuild is not set")));
+        }
+
         var restored = 0;
         foreach (var entry in stored)
         {
