@@ -280,6 +280,10 @@ public class RegistryTests
         var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
             await GenServer.StartAsync(probe.Node, () => new Worker("w3", probe.Log, new WorkerOptions()), null, new GenServerOptions { Via = Registry.Via("dups", "x") }));
         Assert.Contains(":via is not supported for duplicate registries", error.Message, StringComparison.Ordinal);
+        var both = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await GenServer.StartAsync(probe.Node, () => new Worker("w4", probe.Log, new WorkerOptions()), null, new GenServerOptions { Name = "n", Via = Registry.Via("names", "y") }));
+        Assert.Contains("set Name or Via, not both", both.Message, StringComparison.Ordinal);
+        Assert.True(probe.Node.WhereIs("n").IsNone);
     }
 
     [Fact]

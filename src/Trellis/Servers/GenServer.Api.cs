@@ -55,6 +55,11 @@ public abstract partial class GenServer
             throw new InvalidOperationException($"this {GetType().Name} instance has already been started; the factory must return a new instance");
         }
 
+        if (options is { Name: not null, Via: not null })
+        {
+            throw new ArgumentException("GenServerOptions: set Name or Via, not both", nameof(options));
+        }
+
         var process = parent is null ? node.CreateRoot(Body) : new LocalProcess(node, Body);
         process.Extension = this;
         process.SelfTerminating = true;
@@ -70,12 +75,6 @@ public abstract partial class GenServer
 
         if (options?.Via is { } via)
         {
-            if (options.Name is not null)
-            {
-                process.Terminate(ExitReason.Normal);
-                throw new ArgumentException("GenServerOptions: set Name or Via, not both", nameof(options));
-            }
-
             StartResult? taken;
             try
             {
