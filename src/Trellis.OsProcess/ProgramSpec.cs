@@ -47,6 +47,16 @@ public sealed record ProgramSpec
     /// <summary>Standard error.</summary>
     public OutputTarget StandardError { get; init; } = OutputTarget.Inherit;
 
+    /// <summary>
+    /// A readiness channel as s6 has it: the program gets the write end of a pipe as descriptor
+    /// <see cref="NotificationFd"/>, and each line it writes there is passed to this target (which must be
+    /// <see cref="OutputTarget.Lines"/>); a program says it is ready by writing a newline. Null for none.
+    /// </summary>
+    public OutputTarget? Notification { get; init; }
+
+    /// <summary>The descriptor number of the <see cref="Notification"/> pipe in the program (3 or more).</summary>
+    public int NotificationFd { get; init; } = 3;
+
     /// <summary>The signal that asks the program to stop (followed by SIGCONT, and by SIGKILL after the shutdown timeout).</summary>
     public int StopSignal { get; init; } = Signals.Term;
 

@@ -87,7 +87,7 @@ internal sealed class ChildReaper
     }
 
     /// <summary>Spawns <paramref name="spec"/> and starts tracking it.</summary>
-    public (ProgramProcess? Process, SpawnFailure? Failure, int StdoutPipe, int StderrPipe) Spawn(
+    public (ProgramProcess? Process, SpawnFailure? Failure, int StdoutPipe, int StderrPipe, int NotifyPipe) Spawn(
         ProgramSpec spec, long startedAt, Action<ProgramProcess, ExitReason>? onExit)
     {
         ProgramProcess? process = null;
@@ -118,7 +118,7 @@ internal sealed class ChildReaper
 
         // A SIGCHLD may have come before the program was in the list.
         Wake();
-        return (result.Failure is null ? process : null, result.Failure, result.StdoutPipe, result.StderrPipe);
+        return (result.Failure is null ? process : null, result.Failure, result.StdoutPipe, result.StderrPipe, result.NotifyPipe);
     }
 
     private static unsafe void WaitBlocking(int pid)

@@ -1,12 +1,25 @@
 using System.Text;
-using Microsoft.Win32.SafeHandles;
+using Trellis.OsProcess.Native;
 
 namespace Trellis.OsProcess.Internal;
 
-/// <summary>Reads a program's output pipe line by line until every writer has closed it.</summary>
-internal static class LineReader
+/// <summary>
+/// Reads a program's output pipe line by line until every writer has closed it, on the shared
+/// <see cref="FdPoller"/> thread rather than a thread per pipe. A line longer than <see cref="MaxLine"/> bytes is
+/// passed on in pieces of that size; a last line without a newline is passed on at the end.
+/// </summary>
+internal sealed class LineReader
 {
-    /// <summary>Starts reading <paramref name="fd"/>; null when there is no pipe.</summary>
+    /// <summary>The longest line passed on whole.</summary>
+    public const int MaxLine = 16 * 1024;
+
+    private readonly Action<string> _onLine;
+    private byte[]? _pending;
+    private int _pendingLength;
+
+    private LineReader(Action<string> onLine) => _onLine = onLine;
+
+    /// <summary>Starts reading <paramref name="fd"/>, which it then owns; null when there is no pipe.</summary>
     public static Task? Start(int fd, Action<string>? onLine)
     {
         if (fd < 0 || onLine is null)
@@ -14,9 +27,8 @@ internal static class LineReader
             return null;
         }
 
-        // A pipe read blocks a thread: the reader gets its own, and its owner awaits it when the program ends.
-        return Task.Factory.StartNew(
-            () => Read(fd, onLine), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var reader = new LineReader(onLine);
+        return FdPoller.Shared.Watch(fd, reader.OnReadable);
     }
 
     public static async Task WaitAsync(Task? stdout, Task? stderr)
@@ -32,13 +44,101 @@ internal static class LineReader
         }
     }
 
-    private static void Read(int fd, Action<string> onLine)
+    private unsafe bool OnReadable(int fd)
     {
-        using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (reader.ReadLine() is { } line)
+        var buffer = stackalloc byte[8192];
+        while (true)
         {
-            onLine(line);
+            var n = (int)Libc.read(fd, buffer, 8192);
+            if (n > 0)
+            {
+                Split(new ReadOnlySpan<byte>(buffer, n));
+                continue;
+            }
+
+            if (n == 0)
+            {
+                if (_pendingLength > 0)
+                {
+                    Emit([]);
+                }
+
+                return false;
+            }
+
+            var errno = Libc.LastError;
+            if (errno == Constants.EINTR)
+            {
+                continue;
+            }
+
+            if (errno == Constants.EAGAIN)
+            {
+                return true;
+            }
+
+            throw new IOException("reading a program's output failed: " + System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno));
         }
+    }
+
+    private void Split(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            var nl = data.IndexOf((byte)'\n');
+            var room = MaxLine - _pendingLength;
+            if (nl < 0 || nl > room)
+            {
+                var take = Math.Min(data.Length, room);
+                Append(data[..take]);
+                data = data[take..];
+                if (_pendingLength == MaxLine)
+                {
+                    Emit([]);
+                }
+
+                continue;
+            }
+
+            Emit(data[..nl]);
+            data = data[(nl + 1)..];
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> part)
+    {
+        if (_pending is null || _pending.Length < _pendingLength + part.Length)
+        {
+            Array.Resize(ref _pending, Math.Min(MaxLine, Math.Max(256, (_pendingLength + part.Length) * 2)));
+        }
+
+        part.CopyTo(_pending.AsSpan(_pendingLength));
+        _pendingLength += part.Length;
+    }
+
+    private void Emit(ReadOnlySpan<byte> tail)
+    {
+        string line;
+        if (_pendingLength == 0)
+        {
+            line = Encoding.UTF8.GetString(tail);
+        }
+        else
+        {
+            Append(tail);
+            line = Encoding.UTF8.GetString(_pending.AsSpan(0, _pendingLength));
+            _pendingLength = 0;
+            if (_pending!.Length > 1024)
+            {
+                _pending = null;
+            }
+        }
+
+        if (line.EndsWith('\r'))
+        {
+            line = line[..^1];
+        }
+
+        _onLine(line);
     }
 }

@@ -17,6 +17,7 @@ internal sealed class ProgramServer : GenServer
     private CancellationTokenRegistration _killOnExit;
     private Task? _stdoutReader;
     private Task? _stderrReader;
+    private Task? _notifyReader;
 
     public ProgramServer(ProgramSpec spec, TimeProvider time)
     {
@@ -31,7 +32,7 @@ internal sealed class ProgramServer : GenServer
     {
         Context.TrapExit = true;
         var self = Self;
-        var (program, failure, stdoutPipe, stderrPipe) = ChildReaper.Shared.Spawn(
+        var (program, failure, stdoutPipe, stderrPipe, notifyPipe) = ChildReaper.Shared.Spawn(
             _spec, _time.GetTimestamp(), (p, reason) => self.Send(new ProgramExit(p, reason)));
         if (failure is not null)
         {
@@ -44,6 +45,7 @@ internal sealed class ProgramServer : GenServer
         _killOnExit = Context.CancellationToken.Register(static p => ((ProgramProcess)p!).KillGroup(), _program);
         _stdoutReader = LineReader.Start(stdoutPipe, _spec.StandardOutput.OnLine);
         _stderrReader = LineReader.Start(stderrPipe, _spec.StandardError.OnLine);
+        _notifyReader = LineReader.Start(notifyPipe, _spec.Notification?.OnLine);
         return InitResult.Ok();
     }
 
@@ -92,6 +94,12 @@ internal sealed class ProgramServer : GenServer
 
         await _killOnExit.DisposeAsync().ConfigureAwait(false);
         await LineReader.WaitAsync(_stdoutReader, _stderrReader).ConfigureAwait(false);
+        if (_notifyReader is not null)
+        {
+            // The notification pipe may outlive the program in a grandchild that holds it; the group is gone by now,
+            // so its end of file has come or is about to.
+            await _notifyReader.ConfigureAwait(false);
+        }
     }
 
     /// <summary>The reaper's notice that the program has exited.</summary>

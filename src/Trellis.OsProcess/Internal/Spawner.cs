@@ -15,7 +15,7 @@ internal static unsafe class Spawner
     private static readonly Lock LimitLock = new();
 
     /// <summary>What a spawn produced: the pid, or the failure; and the read ends of any line pipes.</summary>
-    internal readonly record struct Result(int Pid, SpawnFailure? Failure, int StdoutPipe, int StderrPipe);
+    internal readonly record struct Result(int Pid, SpawnFailure? Failure, int StdoutPipe, int StderrPipe, int NotifyPipe = -1);
 
     public static Result Spawn(ProgramSpec spec, Func<int, bool> register)
     {
@@ -23,6 +23,11 @@ internal static unsafe class Spawner
         if (userFailure is not null)
         {
             return new(0, userFailure, -1, -1);
+        }
+
+        if (spec.Notification is { } n && (n.Kind != OutputKind.Lines || spec.NotificationFd is < 3 or > 1023))
+        {
+            return new(0, new SpawnFailure(Constants.EINVAL, "notification", "the notification target must be lines on a descriptor from 3 to 1023"), -1, -1);
         }
 
         var argv = BuildArgv(spec, env, out var failure);
@@ -42,6 +47,7 @@ internal static unsafe class Spawner
         var strings = new List<nint>();
         var outPipe = new[] { -1, -1 };
         var errPipe = new[] { -1, -1 };
+        var notifyPipe = new[] { -1, -1 };
         var setup = 0;
         try
         {
@@ -55,8 +61,12 @@ internal static unsafe class Spawner
 
             if (!AddStdin(actions, spec, strings, out failure)
                 || !AddOutput(actions, 1, spec.StandardOutput, strings, outPipe, out failure)
-                || !AddOutput(actions, 2, spec.StandardError, strings, errPipe, out failure))
+                || !AddOutput(actions, 2, spec.StandardError, strings, errPipe, out failure)
+                || (spec.Notification is { } notify && !AddOutput(actions, spec.NotificationFd, notify, strings, notifyPipe, out failure)))
             {
+                CloseBoth(outPipe);
+                CloseBoth(errPipe);
+                CloseBoth(notifyPipe);
                 return new(0, failure, -1, -1);
             }
 
@@ -65,11 +75,27 @@ internal static unsafe class Spawner
                 setup |= Libc.posix_spawn_file_actions_addchdir_np(actions, Utf8(spec.WorkingDirectory, strings));
             }
 
-            setup |= Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3);
+            // Nothing else is inherited: every descriptor above the standard three is closed, but for the
+            // notification descriptor (s6's notification-fd), which the dup2 above put in place.
+            if (spec.Notification is not null)
+            {
+                for (var fd = 3; fd < spec.NotificationFd; fd++)
+                {
+                    setup |= Libc.posix_spawn_file_actions_addclose(actions, fd);
+                }
+
+                setup |= Libc.posix_spawn_file_actions_addclosefrom_np(actions, spec.NotificationFd + 1);
+            }
+            else
+            {
+                setup |= Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3);
+            }
+
             if (setup != 0)
             {
                 CloseBoth(outPipe);
                 CloseBoth(errPipe);
+                CloseBoth(notifyPipe);
                 return new(0, new SpawnFailure(Constants.ENOMEM, argv[0], "posix_spawn could not be set up"), -1, -1);
             }
 
@@ -105,13 +131,15 @@ internal static unsafe class Spawner
             {
                 CloseBoth(outPipe);
                 CloseBoth(errPipe);
+                CloseBoth(notifyPipe);
                 return new(0, new SpawnFailure(rc, argv[0]), -1, -1);
             }
 
             // The child has its copies; the supervisor keeps only the read ends.
             CloseFd(ref outPipe[1]);
             CloseFd(ref errPipe[1]);
-            return new(pid, null, outPipe[0], errPipe[0]);
+            CloseFd(ref notifyPipe[1]);
+            return new(pid, null, outPipe[0], errPipe[0], notifyPipe[0]);
         }
         finally
         {

@@ -105,6 +105,9 @@ internal static unsafe partial class Libc
     internal static partial int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);
 
     [LibraryImport(Lib)]
+    internal static partial int posix_spawn_file_actions_addclose(void* actions, int fd);
+
+    [LibraryImport(Lib)]
     internal static partial int posix_spawn_file_actions_addclosefrom_np(void* actions, int from);
 
     [LibraryImport(Lib)]
@@ -112,6 +115,24 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib)]
     internal static partial int sigemptyset(void* set);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int epoll_create1(int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int epoll_wait(int epfd, byte* events, int maxEvents, int timeout);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int chmod(string path, uint mode);
 
     internal static int LastError => Marshal.GetLastPInvokeError();
 }

@@ -66,6 +66,7 @@ internal static class Constants
     public const int ESRCH = 3;
     public const int ENOENT = 2;
     public const int EEXIST = 17;
+    public const int EINVAL = 22;
     public const int ENOMEM = 12;
     public const int EWOULDBLOCK = 11;
 
@@ -92,6 +93,17 @@ internal static class Constants
     public const ulong RLimInfinity = ulong.MaxValue;
 
     public const short PollIn = 1;
+
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+    public const uint EpollIn = 1;
+    public const uint EpollErr = 8;
+    public const uint EpollHup = 0x10;
+    public const int EpollCloExec = 0x80000;
+    public const int EfdCloExec = 0x80000;
+    public const int EfdNonBlock = 0x800;
+    public const int FGetFl = 3;
+    public const int FSetFl = 4;
 
     public const uint SIfMt = 0xF000;
     public const uint SIfIfo = 0x1000;
