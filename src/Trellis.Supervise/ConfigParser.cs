@@ -1,3 +1,4 @@
+using Trellis.OsProcess.StatusFiles;
 using System.Globalization;
 using Trellis.OsProcess;
 

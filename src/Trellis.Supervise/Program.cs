@@ -1,3 +1,4 @@
+using Trellis.OsProcess.StatusFiles;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Trellis.OsProcess.Native;

@@ -1,3 +1,4 @@
+using Trellis.OsProcess.StatusFiles;
 using Trellis.OsProcess;
 using Trellis.OsProcess.Internal;
 

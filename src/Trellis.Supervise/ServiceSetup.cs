@@ -1,3 +1,4 @@
+using Trellis.OsProcess.StatusFiles;
 using Microsoft.Extensions.Logging;
 using Trellis.OsProcess;
 

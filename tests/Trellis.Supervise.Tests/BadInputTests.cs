@@ -1,3 +1,4 @@
+using Trellis.OsProcess.StatusFiles;
 namespace Trellis.Supervise.Tests;
 
 /// <summary>Bad input: a clear message, exit code 100, nothing left running.</summary>

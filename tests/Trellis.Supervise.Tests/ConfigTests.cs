@@ -1,3 +1,4 @@
+using Trellis.OsProcess.StatusFiles;
 namespace Trellis.Supervise.Tests;
 
 /// <summary>supervise.conf exactly as the seed describes it.</summary>

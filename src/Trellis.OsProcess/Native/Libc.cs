@@ -134,5 +134,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int chmod(string path, uint mode);
 
+    [LibraryImport(Lib)]
+    internal static partial uint umask(uint mask);
+
+    [LibraryImport(Lib)]
+    internal static partial uint getuid();
+
     internal static int LastError => Marshal.GetLastPInvokeError();
 }

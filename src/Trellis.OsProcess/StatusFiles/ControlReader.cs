@@ -1,6 +1,6 @@
 using Trellis.OsProcess.Native;
 
-namespace Trellis.Supervise;
+namespace Trellis.OsProcess.StatusFiles;
 
 /// <summary>
 /// Reads command bytes from the control FIFO on a thread of its own (a FIFO read blocks) and hands each to

@@ -1,6 +1,6 @@
 using Trellis.OsProcess.Native;
 
-namespace Trellis.Supervise;
+namespace Trellis.OsProcess.StatusFiles;
 
 /// <summary>
 /// The status directory: <c>lock</c> (flock, exclusive), <c>control</c> (a FIFO kept open read-write, so it never

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Trellis.Supervise;
+namespace Trellis.OsProcess.StatusFiles;
 
 /// <summary>TAI64N labels as daemontools writes them: 2^62 + 10 + Unix seconds, then nanoseconds, big-endian.</summary>
 internal static class Tai64N

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Trellis.Supervise;
+namespace Trellis.OsProcess.StatusFiles;
 
 /// <summary>Which 20-byte layout the <c>status</c> file has.</summary>
 internal enum StatusLayout

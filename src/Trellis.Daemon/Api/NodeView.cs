@@ -1,0 +1,88 @@
+using Trellis.Daemon.Config;
+using Trellis.Daemon.Runtime;
+
+namespace Trellis.Daemon.Api;
+
+/// <summary>A node as the JSON API shows it (snake_case on the wire).</summary>
+internal sealed record NodeView
+{
+    public required string Name { get; init; }
+
+    /// <summary>supervisor, service or dotnet.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>pending, backoff, starting, running, stopped, exited, crashed, failed.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The Trellis process, as <c>&lt;0.42.0&gt;</c>; null while down.</summary>
+    public string? Pid { get; init; }
+
+    /// <summary>The program's OS pid (services); null while down.</summary>
+    public int? OsPid { get; init; }
+
+    /// <summary>When the node entered its status.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Seconds since it started, while it runs.</summary>
+    public double? UptimeSeconds { get; init; }
+
+    public int Starts { get; init; }
+
+    public int Restarts { get; init; }
+
+    public string? LastExit { get; init; }
+
+    public DateTimeOffset? LastExitAt { get; init; }
+
+    /// <summary>up or down: what the operator wants.</summary>
+    public required string Want { get; init; }
+
+    public bool Paused { get; init; }
+
+    public string? Restart { get; init; }
+
+    /// <summary>The strategy, for supervisors.</summary>
+    public string? Strategy { get; init; }
+
+    /// <summary>The command line, for services.</summary>
+    public string? Command { get; init; }
+
+    /// <summary>Messages waiting, for in-process nodes.</summary>
+    public int? Mailbox { get; init; }
+
+    /// <summary>Messages handled so far, for in-process nodes.</summary>
+    public long? Handled { get; init; }
+
+    public IReadOnlyList<NodeView>? Children { get; init; }
+
+    public static NodeView Of(TreeNode n, DateTimeOffset now, bool withChildren)
+    {
+        var info = n.Pid.IsNone || n.Config is ServiceConfig ? null : Node.GetProcessInfo(n.Pid);
+        var running = !n.Pid.IsNone;
+        return new NodeView
+        {
+            Name = n.Name,
+            Kind = n.Config.Kind,
+            Status = n.Status.ToString().ToLowerInvariant(),
+            Pid = running ? n.Pid.ToString() : null,
+            OsPid = n.OsPid != 0 ? n.OsPid : null,
+            Since = n.Since,
+            UptimeSeconds = running && n.Since is { } since ? Math.Round((now - since).TotalSeconds, 1) : null,
+            Starts = n.Starts,
+            Restarts = n.Restarts,
+            LastExit = n.LastExit,
+            LastExitAt = n.LastExitAt,
+            Want = n.StopRequested ? "down" : "up",
+            Paused = n.Paused,
+            Restart = n.Parent is null ? null : n.Config.Restart.ToString().ToLowerInvariant(),
+            Strategy = n.Config is SupervisorConfig s ? Snake(s.Strategy.ToString()) : null,
+            Command = n.Config is ServiceConfig svc ? new OsProcess.ProgramSpec { FileName = svc.Command[0], Arguments = svc.Command.Skip(1).ToArray() }.CommandText() : null,
+            Mailbox = info?.MessageQueueLength,
+            Handled = info?.MessagesReceived,
+            Children = withChildren && n.Config is SupervisorConfig ? n.Children.Select(c => Of(c, now, true)).ToArray() : null,
+        };
+    }
+
+    private static string Snake(string pascal) =>
+        string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

@@ -1,0 +1,207 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Trellis.Daemon.Api;
+using Trellis.Daemon.Config;
+using Trellis.Daemon.Logs;
+using Trellis.Daemon.Runtime;
+
+namespace Trellis.Daemon.Cli;
+
+/// <summary>
+/// <c>trellis up FILE</c>: runs the tree until SIGTERM or SIGINT (which stop it in reverse order) or until the root
+/// supervisor gives up. SIGHUP reloads the file.
+/// </summary>
+internal static class UpCommand
+{
+    public static async Task<int> RunAsync(Arguments args)
+    {
+        var file = args.Positional(0, "the tree file (YAML)");
+        var socketOption = args.Option("--socket");
+        var portOption = args.Option("--port");
+        var noDashboard = args.Flag("--no-dashboard");
+        args.EnsureDone();
+
+        var (config, errors) = TreeFileParser.Load(file);
+        if (config is null)
+        {
+            foreach (var e in errors)
+            {
+                Console.Error.WriteLine(e);
+            }
+
+            Console.Error.WriteLine($"trellis: {file} has {errors.Count} error{(errors.Count == 1 ? string.Empty : "s")}; nothing was started");
+            return ExitCodes.BadTree;
+        }
+
+        if (noDashboard)
+        {
+            config = config with { Dashboard = null };
+        }
+        else if (portOption is not null)
+        {
+            if (!int.TryParse(portOption, out var port) || port is < 0 or > 65535)
+            {
+                throw new UsageException($"--port must be a number from 0 to 65535, not '{portOption}'");
+            }
+
+            config = config with { Dashboard = (config.Dashboard ?? new DashboardConfig()) with { Port = port } };
+        }
+
+        var socket = socketOption is not null ? Path.GetFullPath(socketOption) : config.Socket ?? SocketPath.Default();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        }));
+        var logger = loggerFactory.CreateLogger("trellis");
+
+        if (SocketPath.PrepareDirectory(socket) is { } dirError)
+        {
+            Console.Error.WriteLine("trellis: " + dirError);
+            return ExitCodes.Failed;
+        }
+
+        Directory.CreateDirectory(config.StateDir);
+        FileStream daemonLock;
+        try
+        {
+            daemonLock = new FileStream(Path.Combine(config.StateDir, "daemon.lock"), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+        }
+        catch (IOException)
+        {
+            Console.Error.WriteLine($"trellis: another trellis daemon is running on the state directory {config.StateDir}");
+            return ExitCodes.AlreadyRunning;
+        }
+
+        using (daemonLock)
+        {
+            if (await AnswersAsync(socket).ConfigureAwait(false))
+            {
+                Console.Error.WriteLine($"trellis: a daemon already listens on {socket}: stop it first, or use another --socket");
+                return ExitCodes.AlreadyRunning;
+            }
+
+            File.Delete(socket);
+            return await RunTreeAsync(config, socket, logger).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> RunTreeAsync(DaemonConfig config, string socket, ILogger logger)
+    {
+        var time = TimeProvider.System;
+        await using var node = new Node();
+        var events = new EventLog(time, e => Log.Event(logger, e.Node, e.Kind, e.Detail));
+        var ctx = new DaemonContext(node, time, events, new LogBudget(config.Logs.MaxTotal), logger);
+        var tree = new ServiceTree(ctx, config);
+        Log.Starting(logger, config.Root.Name, config.File, socket);
+
+        ApiServer api;
+        try
+        {
+            api = await ApiServer.StartAsync(tree, config, socket, file => ReloadAsync(tree, file)).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            Console.Error.WriteLine($"trellis: cannot listen: {ex.Message}" + (config.Dashboard is { } d ? $" (dashboard {d.Bind}:{d.Port}: set dashboard.port, or --port 0 for any free port)" : string.Empty));
+            return ExitCodes.Failed;
+        }
+
+        await using (api)
+        {
+            var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reloads = new List<Task>();
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult("SIGTERM"); });
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult("SIGINT"); });
+            using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+            {
+                c.Cancel = true;
+                lock (reloads)
+                {
+                    reloads.Add(LogReloadAsync(tree, logger));
+                }
+            });
+
+            if (api.DashboardUrl is { } url)
+            {
+                Log.DashboardAt(logger, url);
+                await File.WriteAllTextAsync(Path.Combine(config.StateDir, "dashboard.url"), url + "\n").ConfigureAwait(false);
+            }
+
+            var error = await tree.StartAsync().ConfigureAwait(false);
+            if (error is not null)
+            {
+                Console.Error.WriteLine("trellis: " + error);
+                return ExitCodes.Failed;
+            }
+
+            var nodes = tree.Nodes.Skip(1).ToList();
+            int services = nodes.Count(n => n.Config is ServiceConfig), supervisors = nodes.Count(n => n.Config is SupervisorConfig);
+            Log.Started(logger, services, supervisors, nodes.Count - services - supervisors);
+            var first = await Task.WhenAny(stop.Task, tree.RootExited).ConfigureAwait(false);
+            int code;
+            if (first == stop.Task)
+            {
+                var signal = await stop.Task.ConfigureAwait(false);
+                Log.Stopping(logger, signal);
+                await tree.StopAsync().ConfigureAwait(false);
+                code = ExitCodes.Ok;
+            }
+            else
+            {
+                var reason = Reasons.Describe(await tree.RootExited.ConfigureAwait(false));
+                Log.RootEnded(logger, reason);
+                await tree.StopAsync().ConfigureAwait(false);
+                code = ExitCodes.Failed;
+            }
+
+            Task[] pending;
+            lock (reloads)
+            {
+                pending = [.. reloads];
+            }
+
+            await Task.WhenAll(pending).ConfigureAwait(false);
+            Log.Stopped(logger);
+            return code;
+        }
+    }
+
+    private static async Task LogReloadAsync(ServiceTree tree, ILogger logger)
+    {
+        var result = await ReloadAsync(tree, null).ConfigureAwait(false);
+        Log.Reloaded(logger, tree.Config.File, result.Message);
+    }
+
+    /// <summary>Reads <paramref name="file"/> (the tree's own file when null) and applies it.</summary>
+    public static async Task<CommandResult> ReloadAsync(ServiceTree tree, string? file)
+    {
+        var path = file is null ? tree.Config.File : Path.GetFullPath(file);
+        var (next, errors) = TreeFileParser.Load(path);
+        if (next is null)
+        {
+            return new CommandResult(ExitCodes.BadTree, string.Join(Environment.NewLine, errors) + Environment.NewLine + "nothing was changed");
+        }
+
+        return await tree.ReloadAsync(next).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> AnswersAsync(string socket)
+    {
+        if (!File.Exists(socket))
+        {
+            return false;
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await probe.ConnectAsync(new UnixDomainSocketEndPoint(socket)).ConfigureAwait(false);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+namespace Trellis.Daemon.Config;
+
+/// <summary>Everything a tree file says: where the daemon keeps its state, its dashboard, its logs, and the tree.</summary>
+internal sealed record DaemonConfig
+{
+    /// <summary>The file it was read from (absolute).</summary>
+    public required string File { get; init; }
+
+    /// <summary>Where status directories and logs live (absolute).</summary>
+    public required string StateDir { get; init; }
+
+    /// <summary>The control socket, when the file names one (absolute); otherwise the command line or the default decides.</summary>
+    public string? Socket { get; init; }
+
+    /// <summary>The dashboard's listener; null when the file turns it off.</summary>
+    public DashboardConfig? Dashboard { get; init; } = new();
+
+    /// <summary>Log rotation and the disk cap.</summary>
+    public LogConfig Logs { get; init; } = new();
+
+    /// <summary>Whether status files have runit's layout instead of the seed's.</summary>
+    public bool RunitStatus { get; init; }
+
+    /// <summary>The root supervisor; its name is the tree's.</summary>
+    public required SupervisorConfig Root { get; init; }
+
+    /// <summary>Every node of the tree but the root, depth first in file order.</summary>
+    public IEnumerable<NodeConfig> AllNodes() => Walk(Root);
+
+    private static IEnumerable<NodeConfig> Walk(SupervisorConfig sup)
+    {
+        foreach (var child in sup.Children)
+        {
+            yield return child;
+            if (child is SupervisorConfig nested)
+            {
+                foreach (var n in Walk(nested))
+                {
+                    yield return n;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>The dashboard's listener.</summary>
+internal sealed record DashboardConfig
+{
+    public string Bind { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 7070;
+
+    /// <summary>A bearer token the API and page require; mandatory when binding beyond loopback.</summary>
+    public string? Token { get; init; }
+}
+
+/// <summary>Per-service log files: rotation by size, a count of old files, and a cap on all logs together.</summary>
+internal sealed record LogConfig
+{
+    public long MaxSize { get; init; } = 1024 * 1024;
+
+    public int MaxFiles { get; init; } = 5;
+
+    public long MaxTotal { get; init; } = 256L * 1024 * 1024;
+}

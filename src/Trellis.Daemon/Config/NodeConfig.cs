@@ -1,0 +1,136 @@
+namespace Trellis.Daemon.Config;
+
+/// <summary>Where a node was written in the tree file, for error messages.</summary>
+internal readonly record struct Mark(int Line, int Column)
+{
+    public override string ToString() => $"{Line}:{Column}";
+}
+
+/// <summary>A node of the tree: a supervisor, an OS program (service), or an in-process .NET worker.</summary>
+internal abstract record NodeConfig
+{
+    /// <summary>The node's name: unique in the whole tree, since commands address nodes by it.</summary>
+    public required string Name { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Mark At { get; init; }
+
+    public RestartType Restart { get; init; } = RestartType.Permanent;
+
+    /// <summary>The shutdown; null for the kind's default (5 s for workers, infinity for supervisors).</summary>
+    public Shutdown? Shutdown { get; init; }
+
+    public bool Significant { get; init; }
+
+    /// <summary>"supervisor", "service" or "dotnet".</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>The node's settings as canonical JSON, without its place in the file.</summary>
+    protected static string Fingerprint(NodeConfig node) => System.Text.Json.JsonSerializer.Serialize(node, node.GetType());
+}
+
+/// <summary>A supervisor and its children in start order.</summary>
+internal sealed record SupervisorConfig : NodeConfig
+{
+    public Strategy Strategy { get; init; } = Strategy.OneForOne;
+
+    public int Intensity { get; init; } = 3;
+
+    public TimeSpan Period { get; init; } = TimeSpan.FromSeconds(5);
+
+    public AutoShutdown AutoShutdown { get; init; } = AutoShutdown.Never;
+
+    public IReadOnlyList<NodeConfig> Children { get; init; } = [];
+
+    public override string Kind => "supervisor";
+
+    /// <summary>Whether the supervisor itself (not its children) is configured the same.</summary>
+    public bool SameFlags(SupervisorConfig other) =>
+        Strategy == other.Strategy && Intensity == other.Intensity && Period == other.Period
+        && AutoShutdown == other.AutoShutdown && Restart == other.Restart && Shutdown == other.Shutdown
+        && Significant == other.Significant;
+}
+
+/// <summary>An operating-system program.</summary>
+internal sealed record ServiceConfig : NodeConfig
+{
+    /// <summary>argv: the program and its arguments (for <c>shell</c>, /bin/sh -c and the command).</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public string? WorkingDirectory { get; init; }
+
+    public string? User { get; init; }
+
+    public string? Group { get; init; }
+
+    public int StopSignal { get; init; } = OsProcess.Signals.Term;
+
+    /// <summary>The least time between two starts of the program.</summary>
+    public TimeSpan RestartDelay { get; init; }
+
+    public BackoffConfig? Backoff { get; init; }
+
+    public ReadinessConfig? Ready { get; init; }
+
+    public override string Kind => "service";
+
+    /// <summary>Whether two configurations run the same program the same way (what a reload compares).</summary>
+    public bool SameAs(ServiceConfig other) => Fingerprint(this) == Fingerprint(other);
+}
+
+/// <summary>An in-process worker: a GenServer or hosted service type from an assembly.</summary>
+internal sealed record DotnetConfig : NodeConfig
+{
+    public required string Assembly { get; init; }
+
+    public required string Type { get; init; }
+
+    public string? Argument { get; init; }
+
+    public override string Kind => "dotnet";
+
+    /// <summary>Whether two configurations run the same worker the same way.</summary>
+    public bool SameAs(DotnetConfig other) => Fingerprint(this) == Fingerprint(other);
+}
+
+/// <summary>Exponential restart backoff: each quick restart doubles (by <see cref="Factor"/>) the delay up to <see cref="Max"/>.</summary>
+internal sealed record BackoffConfig
+{
+    public TimeSpan Initial { get; init; } = TimeSpan.FromSeconds(1);
+
+    public double Factor { get; init; } = 2;
+
+    public TimeSpan Max { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Uptime after which a program counts as stable and the delay starts over.</summary>
+    public TimeSpan ResetAfter { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>How a service says it is ready.</summary>
+internal enum ReadinessKind
+{
+    /// <summary>A newline on a descriptor, as s6's notification-fd.</summary>
+    Fd,
+
+    /// <summary><c>READY=1</c> on <c>$NOTIFY_SOCKET</c>, as systemd's Type=notify.</summary>
+    Systemd,
+
+    /// <summary>A command that exits 0 once the service is ready, run every interval.</summary>
+    Check,
+}
+
+/// <summary>A readiness protocol and its timeout.</summary>
+internal sealed record ReadinessConfig
+{
+    public ReadinessKind Kind { get; init; }
+
+    public int Fd { get; init; } = 3;
+
+    public IReadOnlyList<string> Check { get; init; } = [];
+
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,774 @@
+using System.Globalization;
+using Trellis.OsProcess;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Trellis.Daemon.Config;
+
+/// <summary>
+/// Reads a tree file (YAML) into a <see cref="DaemonConfig"/>, or into every error it has, each with its line and
+/// column. Unknown keys are errors, not silently ignored: a misspelt <c>restart_dealy</c> must not pass.
+/// </summary>
+internal sealed class TreeFileParser
+{
+    private static readonly string[] TopKeys =
+        ["name", "state_dir", "socket", "dashboard", "logs", "status_layout", "strategy", "intensity", "period", "auto_shutdown", "children"];
+
+    private static readonly string[] SupervisorKeys =
+        ["supervisor", "strategy", "intensity", "period", "auto_shutdown", "children", "restart", "shutdown", "significant"];
+
+    private static readonly string[] ServiceKeys =
+        ["service", "command", "shell", "env", "cwd", "user", "group", "restart", "shutdown", "significant", "restart_delay", "backoff", "ready"];
+
+    private static readonly string[] DotnetKeys =
+        ["dotnet", "assembly", "type", "argument", "restart", "shutdown", "significant"];
+
+    private static readonly string[] Kinds = ["service", "supervisor", "dotnet"];
+
+    private readonly string _file;
+    private readonly string _baseDir;
+    private readonly List<ConfigError> _errors = [];
+    private readonly Dictionary<string, Mark> _names = new(StringComparer.Ordinal);
+
+    private TreeFileParser(string file)
+    {
+        _file = Path.GetFullPath(file);
+        _baseDir = Path.GetDirectoryName(_file)!;
+    }
+
+    /// <summary>Reads <paramref name="file"/>.</summary>
+    public static (DaemonConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string file)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return (null, [new ConfigError(file, 0, 0, "cannot read the tree file: " + ex.Message)]);
+        }
+
+        return Parse(file, text);
+    }
+
+    /// <summary>Parses <paramref name="text"/> as if read from <paramref name="file"/>.</summary>
+    public static (DaemonConfig? Config, IReadOnlyList<ConfigError> Errors) Parse(string file, string text)
+    {
+        var parser = new TreeFileParser(file);
+        var config = parser.ParseText(text);
+        return parser._errors.Count == 0 ? (config, []) : (null, parser._errors);
+    }
+
+    private DaemonConfig? ParseText(string text)
+    {
+        var yaml = new YamlStream();
+        try
+        {
+            yaml.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            var message = ex.InnerException is { } inner ? inner.Message : ex.Message;
+            Error(ex.Start, "malformed YAML: " + Trim(message));
+            return null;
+        }
+
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode top)
+        {
+            _errors.Add(new ConfigError(_file, 1, 1, "the tree file must be a mapping with at least 'children'"));
+            return null;
+        }
+
+        CheckKeys(top, TopKeys, "the tree file");
+        var name = Str(top, "name") ?? Path.GetFileNameWithoutExtension(_file);
+        var stateDir = Str(top, "state_dir") is { } sd ? Path.GetFullPath(sd, _baseDir) : Path.Combine(_baseDir, ".trellis");
+        var socket = Str(top, "socket") is { } so ? Path.GetFullPath(so, _baseDir) : null;
+        var dashboard = ParseDashboard(top);
+        var logs = ParseLogs(top);
+        var runit = false;
+        if (Scalar(top, "status_layout") is { } layout)
+        {
+            switch (layout.Value)
+            {
+                case "seed":
+                    break;
+                case "runit":
+                    runit = true;
+                    break;
+                default:
+                    Error(layout, $"status_layout must be 'seed' or 'runit', not '{layout.Value}'");
+                    break;
+            }
+        }
+
+        var root = ParseSupervisorBody(top, name, Mark(top), isRoot: true);
+        if (root.Children.Count == 0 && _errors.Count == 0)
+        {
+            Error(top.Start, "the tree has no children: add services under 'children'");
+        }
+
+        return new DaemonConfig
+        {
+            File = _file,
+            StateDir = stateDir,
+            Socket = socket,
+            Dashboard = dashboard,
+            Logs = logs,
+            RunitStatus = runit,
+            Root = root,
+        };
+    }
+
+    private DashboardConfig? ParseDashboard(YamlMappingNode top)
+    {
+        if (Get(top, "dashboard") is not { } node)
+        {
+            return new DashboardConfig();
+        }
+
+        if (node is YamlScalarNode { Value: "off" or "false" or "no" })
+        {
+            return null;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "dashboard must be a mapping (bind, port, token) or 'off'");
+            return null;
+        }
+
+        CheckKeys(map, ["bind", "port", "token"], "dashboard");
+        var d = new DashboardConfig();
+        if (Scalar(map, "port") is { } port)
+        {
+            if (int.TryParse(port.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 65535)
+            {
+                d = d with { Port = p };
+            }
+            else
+            {
+                Error(port, $"dashboard port must be a number from 0 to 65535, not '{port.Value}'");
+            }
+        }
+
+        if (Scalar(map, "bind") is { } bind)
+        {
+            if (System.Net.IPAddress.TryParse(bind.Value, out var address))
+            {
+                d = d with { Bind = address.ToString() };
+                if (!System.Net.IPAddress.IsLoopback(address) && string.IsNullOrEmpty(Str(map, "token")))
+                {
+                    Error(bind, $"the dashboard would listen on {bind.Value}, beyond loopback, without a token: set dashboard.token, or bind 127.0.0.1");
+                }
+            }
+            else
+            {
+                Error(bind, $"dashboard bind must be an IP address, not '{bind.Value}'");
+            }
+        }
+
+        if (Str(map, "token") is { } token)
+        {
+            if (token.Length < 16)
+            {
+                Error(Get(map, "token")!, "dashboard token must be at least 16 characters");
+            }
+
+            d = d with { Token = token };
+        }
+
+        return d;
+    }
+
+    private LogConfig ParseLogs(YamlMappingNode top)
+    {
+        var logs = new LogConfig();
+        if (Get(top, "logs") is not { } node)
+        {
+            return logs;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "logs must be a mapping (max_size, max_files, max_total)");
+            return logs;
+        }
+
+        CheckKeys(map, ["max_size", "max_files", "max_total"], "logs");
+        if (Size(map, "max_size") is { } size)
+        {
+            if (size < 4096)
+            {
+                Error(Get(map, "max_size")!, "logs max_size must be at least 4KB");
+            }
+
+            logs = logs with { MaxSize = size };
+        }
+
+        if (Int(map, "max_files", 0, 1000) is { } files)
+        {
+            logs = logs with { MaxFiles = files };
+        }
+
+        if (Size(map, "max_total") is { } total)
+        {
+            logs = logs with { MaxTotal = total };
+        }
+
+        return logs;
+    }
+
+    private SupervisorConfig ParseSupervisorBody(YamlMappingNode map, string name, Mark at, bool isRoot)
+    {
+        var sup = new SupervisorConfig { Name = name, At = at };
+        if (Scalar(map, "strategy") is { } strategy)
+        {
+            switch (strategy.Value)
+            {
+                case "one_for_one": sup = sup with { Strategy = Strategy.OneForOne }; break;
+                case "one_for_all": sup = sup with { Strategy = Strategy.OneForAll }; break;
+                case "rest_for_one": sup = sup with { Strategy = Strategy.RestForOne }; break;
+                default: Error(strategy, $"strategy must be one_for_one, one_for_all or rest_for_one, not '{strategy.Value}'"); break;
+            }
+        }
+
+        if (Int(map, "intensity", 0, 1_000_000) is { } intensity)
+        {
+            sup = sup with { Intensity = intensity };
+        }
+
+        if (Duration(map, "period") is { } period)
+        {
+            if (period < TimeSpan.FromMilliseconds(1))
+            {
+                Error(Get(map, "period")!, "period must be more than 0");
+            }
+
+            sup = sup with { Period = period };
+        }
+
+        if (Scalar(map, "auto_shutdown") is { } auto)
+        {
+            switch (auto.Value)
+            {
+                case "never": break;
+                case "any_significant": sup = sup with { AutoShutdown = AutoShutdown.AnySignificant }; break;
+                case "all_significant": sup = sup with { AutoShutdown = AutoShutdown.AllSignificant }; break;
+                default: Error(auto, $"auto_shutdown must be never, any_significant or all_significant, not '{auto.Value}'"); break;
+            }
+        }
+
+        if (!isRoot)
+        {
+            sup = (SupervisorConfig)Common(map, sup);
+        }
+
+        var children = new List<NodeConfig>();
+        if (Get(map, "children") is { } list)
+        {
+            if (list is YamlSequenceNode seq)
+            {
+                foreach (var item in seq)
+                {
+                    if (ParseChild(item) is { } child)
+                    {
+                        children.Add(child);
+                    }
+                }
+            }
+            else
+            {
+                Error(list, "children must be a list");
+            }
+        }
+        else if (!isRoot)
+        {
+            Error(at, $"supervisor '{name}' has no 'children'");
+        }
+
+        if (sup.AutoShutdown != AutoShutdown.Never && !children.Any(c => c.Significant))
+        {
+            Error(at, $"supervisor '{name}' has auto_shutdown but no significant child: mark a transient or temporary child significant: true");
+        }
+
+        foreach (var c in children.Where(c => c.Significant && c.Restart == RestartType.Permanent))
+        {
+            Error(c.At, $"'{c.Name}' is significant and permanent; a significant child must be transient or temporary");
+        }
+
+        return sup with { Children = children };
+    }
+
+    private NodeConfig? ParseChild(YamlNode item)
+    {
+        if (item is not YamlMappingNode map)
+        {
+            Error(item, "each child must be a mapping that starts with 'service: NAME', 'supervisor: NAME' or 'dotnet: NAME'");
+            return null;
+        }
+
+        var kinds = Kinds.Where(k => Get(map, k) is not null).ToArray();
+        if (kinds.Length != 1)
+        {
+            Error(map, kinds.Length == 0
+                ? "a child needs one of 'service: NAME', 'supervisor: NAME' or 'dotnet: NAME'"
+                : $"a child is one thing, not {string.Join(" and ", kinds)}");
+            return null;
+        }
+
+        var nameNode = Scalar(map, kinds[0]);
+        var name = nameNode?.Value;
+        if (nameNode is null || string.IsNullOrWhiteSpace(name))
+        {
+            Error(Get(map, kinds[0])!, $"'{kinds[0]}' must be followed by the child's name");
+            return null;
+        }
+
+        if (name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) || name.StartsWith('.'))
+        {
+            Error(nameNode, $"the name '{name}' may hold only letters, digits, '-', '_' and '.', and may not start with '.' (it names a directory)");
+        }
+
+        var at = Mark(nameNode);
+        if (_names.TryGetValue(name, out var first))
+        {
+            Error(nameNode, $"the name '{name}' is already used at line {first.Line}; names are unique in the whole tree");
+        }
+        else
+        {
+            _names[name] = at;
+        }
+
+        switch (kinds[0])
+        {
+            case "supervisor":
+                CheckKeys(map, SupervisorKeys, $"supervisor '{name}'");
+                return ParseSupervisorBody(map, name, at, isRoot: false);
+            case "dotnet":
+                CheckKeys(map, DotnetKeys, $"dotnet '{name}'");
+                return ParseDotnet(map, name, at);
+            default:
+                CheckKeys(map, ServiceKeys, $"service '{name}'");
+                return ParseService(map, name, at);
+        }
+    }
+
+    private ServiceConfig? ParseService(YamlMappingNode map, string name, Mark at)
+    {
+        var command = Command(map, "command", $"service '{name}'", required: true);
+        if (command is null)
+        {
+            return null;
+        }
+
+        if (Get(map, "shell") is YamlScalarNode { Value: "true" or "yes" })
+        {
+            command = ["/bin/sh", "-c", string.Join(' ', command)];
+        }
+
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Get(map, "env") is { } envNode)
+        {
+            if (envNode is YamlMappingNode envMap)
+            {
+                foreach (var (k, v) in envMap.Children)
+                {
+                    var key = ((k as YamlScalarNode)?.Value) ?? string.Empty;
+                    if (key.Length == 0 || key.Contains('=') || v is not YamlScalarNode sv)
+                    {
+                        Error(k, "each env entry must be NAME: value, with a name without '='");
+                        continue;
+                    }
+
+                    env[key] = sv.Value ?? string.Empty;
+                }
+            }
+            else
+            {
+                Error(envNode, "env must be a mapping of NAME: value");
+            }
+        }
+
+        var service = new ServiceConfig
+        {
+            Name = name,
+            At = at,
+            Command = command,
+            Environment = env,
+            WorkingDirectory = Str(map, "cwd") is { } cwd ? Path.GetFullPath(cwd, _baseDir) : null,
+            User = Str(map, "user"),
+            Group = Str(map, "group"),
+            RestartDelay = Duration(map, "restart_delay") ?? TimeSpan.Zero,
+        };
+        service = (ServiceConfig)Common(map, service);
+        if (Get(map, "shutdown") is YamlMappingNode shutdownMap && Scalar(shutdownMap, "signal") is { } sig)
+        {
+            if (Signals.TryParse(sig.Value, out var signal))
+            {
+                service = service with { StopSignal = signal };
+            }
+            else
+            {
+                Error(sig, $"'{sig.Value}' is not a signal (write TERM, SIGTERM or 15)");
+            }
+        }
+
+        if (Get(map, "backoff") is { } b)
+        {
+            service = service with { Backoff = ParseBackoff(b) };
+        }
+
+        if (Get(map, "ready") is { } r)
+        {
+            service = service with { Ready = ParseReady(r, name) };
+        }
+
+        return service;
+    }
+
+    private BackoffConfig? ParseBackoff(YamlNode node)
+    {
+        if (node is YamlScalarNode { Value: "true" or "yes" or "on" })
+        {
+            return new BackoffConfig();
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "backoff must be 'true' or a mapping (initial, factor, max, reset_after)");
+            return null;
+        }
+
+        CheckKeys(map, ["initial", "factor", "max", "reset_after"], "backoff");
+        var b = new BackoffConfig();
+        if (Duration(map, "initial") is { } initial)
+        {
+            b = b with { Initial = initial };
+        }
+
+        if (Scalar(map, "factor") is { } f)
+        {
+            if (double.TryParse(f.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var factor) && factor >= 1 && factor <= 100)
+            {
+                b = b with { Factor = factor };
+            }
+            else
+            {
+                Error(f, $"backoff factor must be a number from 1 to 100, not '{f.Value}'");
+            }
+        }
+
+        if (Duration(map, "max") is { } max)
+        {
+            b = b with { Max = max };
+        }
+
+        if (Duration(map, "reset_after") is { } reset)
+        {
+            b = b with { ResetAfter = reset };
+        }
+
+        if (b.Max < b.Initial)
+        {
+            Error(map, "backoff max must not be less than its initial delay");
+        }
+
+        return b;
+    }
+
+    private ReadinessConfig? ParseReady(YamlNode node, string name)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "ready must be a mapping: {notify: fd, fd: 3}, {notify: systemd} or {check: COMMAND}");
+            return null;
+        }
+
+        CheckKeys(map, ["notify", "fd", "check", "interval", "timeout"], $"ready of '{name}'");
+        var r = new ReadinessConfig();
+        var notify = Scalar(map, "notify");
+        var check = Get(map, "check");
+        if ((notify is null) == (check is null))
+        {
+            Error(map, "ready needs exactly one of 'notify' (fd or systemd) and 'check'");
+            return null;
+        }
+
+        if (notify is not null)
+        {
+            switch (notify.Value)
+            {
+                case "fd":
+                    r = r with { Kind = ReadinessKind.Fd, Fd = Int(map, "fd", 3, 1023) ?? 3 };
+                    break;
+                case "systemd":
+                    r = r with { Kind = ReadinessKind.Systemd };
+                    break;
+                default:
+                    Error(notify, $"notify must be 'fd' or 'systemd', not '{notify.Value}'");
+                    break;
+            }
+        }
+        else
+        {
+            r = r with { Kind = ReadinessKind.Check, Check = Command(map, "check", $"ready of '{name}'", required: true) ?? [] };
+        }
+
+        if (Duration(map, "interval") is { } interval)
+        {
+            r = r with { Interval = interval < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : interval };
+        }
+
+        if (Duration(map, "timeout") is { } timeout)
+        {
+            r = r with { Timeout = timeout };
+        }
+
+        return r;
+    }
+
+    private DotnetConfig? ParseDotnet(YamlMappingNode map, string name, Mark at)
+    {
+        var assembly = Str(map, "assembly");
+        var type = Str(map, "type");
+        if (assembly is null || type is null)
+        {
+            Error(map, $"dotnet '{name}' needs 'assembly' (a .dll path) and 'type' (a GenServer or hosted service type)");
+            return null;
+        }
+
+        var d = new DotnetConfig
+        {
+            Name = name,
+            At = at,
+            Assembly = Path.GetFullPath(assembly, _baseDir),
+            Type = type,
+            Argument = Str(map, "argument"),
+        };
+        return (DotnetConfig)Common(map, d);
+    }
+
+    private NodeConfig Common(YamlMappingNode map, NodeConfig node)
+    {
+        if (Scalar(map, "restart") is { } restart)
+        {
+            switch (restart.Value)
+            {
+                case "permanent": node = node with { Restart = RestartType.Permanent }; break;
+                case "transient": node = node with { Restart = RestartType.Transient }; break;
+                case "temporary": node = node with { Restart = RestartType.Temporary }; break;
+                default: Error(restart, $"restart must be permanent, transient or temporary, not '{restart.Value}'"); break;
+            }
+        }
+
+        if (Get(map, "significant") is YamlScalarNode sig)
+        {
+            node = node with { Significant = sig.Value is "true" or "yes" };
+            if (sig.Value is not ("true" or "yes" or "false" or "no"))
+            {
+                Error(sig, $"significant must be true or false, not '{sig.Value}'");
+            }
+        }
+
+        if (Get(map, "shutdown") is { } shutdown)
+        {
+            node = node with { Shutdown = ParseShutdown(shutdown, node is ServiceConfig) };
+        }
+
+        return node;
+    }
+
+    private Shutdown? ParseShutdown(YamlNode node, bool allowSignal)
+    {
+        var timeoutNode = node;
+        if (node is YamlMappingNode map)
+        {
+            CheckKeys(map, allowSignal ? ["signal", "timeout"] : ["timeout"], "shutdown");
+            timeoutNode = Get(map, "timeout");
+            if (timeoutNode is null)
+            {
+                return null;
+            }
+        }
+
+        if (timeoutNode is not YamlScalarNode s)
+        {
+            Error(node, "shutdown must be brutal_kill, infinity, a duration such as 10s, or {signal, timeout}");
+            return null;
+        }
+
+        switch (s.Value)
+        {
+            case "brutal_kill": return Trellis.Shutdown.BrutalKill;
+            case "infinity": return Trellis.Shutdown.Infinity;
+        }
+
+        if (Units.TryDuration(s.Value ?? string.Empty, out var t) && t > TimeSpan.Zero)
+        {
+            return Trellis.Shutdown.After(t);
+        }
+
+        Error(s, $"shutdown must be brutal_kill, infinity or a duration above 0 such as 10s, not '{s.Value}'");
+        return null;
+    }
+
+    private List<string>? Command(YamlMappingNode map, string key, string what, bool required)
+    {
+        switch (Get(map, key))
+        {
+            case null:
+                if (required)
+                {
+                    Error(map, $"{what} needs '{key}' (a list such as [\"prog\", \"arg\"] or a command line)");
+                }
+
+                return null;
+            case YamlSequenceNode seq:
+                var words = new List<string>();
+                foreach (var w in seq)
+                {
+                    if (w is YamlScalarNode { Value: { } v })
+                    {
+                        words.Add(v);
+                    }
+                    else
+                    {
+                        Error(w, $"each word of '{key}' must be a string");
+                    }
+                }
+
+                if (words.Count == 0 || string.IsNullOrEmpty(words[0]))
+                {
+                    Error(seq, $"'{key}' is empty");
+                    return null;
+                }
+
+                return Anchor(words);
+            case YamlScalarNode { Value: { } line } scalar:
+                if (!ProgramSpec.TryParse(line, out var spec, out var error))
+                {
+                    Error(scalar, $"'{key}' cannot be split into words: {error}");
+                    return null;
+                }
+
+                return Anchor([spec!.FileName, .. spec.Arguments]);
+            case var other:
+                Error(other, $"'{key}' must be a list of words or a command line");
+                return null;
+        }
+    }
+
+    /// <summary>A relative program path (one with a slash, such as <c>bin/app</c>) is relative to the tree file.</summary>
+    private List<string> Anchor(List<string> words)
+    {
+        if (words[0].Contains('/', StringComparison.Ordinal) && !Path.IsPathRooted(words[0]))
+        {
+            words[0] = Path.GetFullPath(words[0], _baseDir);
+        }
+
+        return words;
+    }
+
+    private void CheckKeys(YamlMappingNode map, string[] known, string what)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in map.Children.Keys)
+        {
+            var k = (key as YamlScalarNode)?.Value ?? string.Empty;
+            if (!seen.Add(k))
+            {
+                Error(key, $"'{k}' is given twice in {what}");
+            }
+            else if (!known.Contains(k))
+            {
+                Error(key, $"unknown key '{k}' in {what}; known keys: {string.Join(", ", known)}");
+            }
+        }
+    }
+
+    private static YamlNode? Get(YamlMappingNode map, string key) =>
+        map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
+
+    private YamlScalarNode? Scalar(YamlMappingNode map, string key)
+    {
+        var node = Get(map, key);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is YamlScalarNode s)
+        {
+            return s;
+        }
+
+        Error(node, $"'{key}' must be a single value");
+        return null;
+    }
+
+    private string? Str(YamlMappingNode map, string key) => Scalar(map, key)?.Value;
+
+    private int? Int(YamlMappingNode map, string key, int min, int max)
+    {
+        if (Scalar(map, key) is not { } s)
+        {
+            return null;
+        }
+
+        if (int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max)
+        {
+            return v;
+        }
+
+        Error(s, $"'{key}' must be a whole number from {min} to {max}, not '{s.Value}'");
+        return null;
+    }
+
+    private TimeSpan? Duration(YamlMappingNode map, string key)
+    {
+        if (Scalar(map, key) is not { } s)
+        {
+            return null;
+        }
+
+        if (Units.TryDuration(s.Value ?? string.Empty, out var t))
+        {
+            return t;
+        }
+
+        Error(s, $"'{key}' must be a duration such as 500ms, 5s or 2m, not '{s.Value}'");
+        return null;
+    }
+
+    private long? Size(YamlMappingNode map, string key)
+    {
+        if (Scalar(map, key) is not { } s)
+        {
+            return null;
+        }
+
+        if (Units.TrySize(s.Value ?? string.Empty, out var v))
+        {
+            return v;
+        }
+
+        Error(s, $"'{key}' must be a size such as 512KB, 10MB or 1GB, not '{s.Value}'");
+        return null;
+    }
+
+    private static Mark Mark(YamlNode node) => new((int)node.Start.Line, (int)node.Start.Column);
+
+    private void Error(YamlNode node, string message) => Error(node.Start, message);
+
+    private void Error(YamlDotNet.Core.Mark at, string message) => _errors.Add(new ConfigError(_file, (int)at.Line, (int)at.Column, message));
+
+    private void Error(Mark at, string message) => _errors.Add(new ConfigError(_file, at.Line, at.Column, message));
+
+    private static string Trim(string message)
+    {
+        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: ...): "; the position is already in front.
+        var i = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line", StringComparison.Ordinal) && i > 0 ? message[(i + 3)..] : message;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
+
+namespace Trellis.Daemon.Logs;
+
+/// <summary>
+/// One service's output: <c>__stdout</c> and <c>__stderr</c> in its status directory, as supervise writes them,
+/// each rotated when it passes the size limit to <c>__stdout.@YYYYMMDDTHHMMSS.fffffff</c> (at most the configured
+/// number of old files per stream, and the global cap over all services); the last lines in memory for the
+/// dashboard and <c>trellis logs</c>; and followers for <c>logs -f</c>. Lines arrive on the output poller's thread.
+/// </summary>
+internal sealed class ServiceLog : IDisposable
+{
+    /// <summary>Lines kept in memory per service.</summary>
+    public const int RecentLines = 100;
+
+    private readonly Lock _lock = new();
+    private readonly string _dir;
+    private readonly LogConfig _config;
+    private readonly LogBudget _budget;
+    private readonly TimeProvider _time;
+    private readonly Stream _out;
+    private readonly Stream _err;
+    private readonly Queue<LogLine> _recent = new();
+    private readonly List<ChannelWriter<LogLine>> _followers = [];
+
+    public ServiceLog(string dir, Config.LogConfig config, LogBudget budget, TimeProvider time)
+    {
+        _dir = dir;
+        _config = new LogConfig(config.MaxSize, config.MaxFiles);
+        _budget = budget;
+        _time = time;
+        _out = new Stream(Path.Combine(dir, "__stdout"));
+        _err = new Stream(Path.Combine(dir, "__stderr"));
+        foreach (var s in new[] { _out, _err })
+        {
+            foreach (var (path, size, order) in s.Archives())
+            {
+                _budget.AddArchive(path, size, order);
+            }
+        }
+
+        _budget.SetCurrent(this, _out.Size + _err.Size);
+    }
+
+    /// <summary>The stdout file's path.</summary>
+    public string StdoutPath => _out.Path;
+
+    /// <summary>The stderr file's path.</summary>
+    public string StderrPath => _err.Path;
+
+    /// <summary>Records a line the program wrote to stdout.</summary>
+    public void Stdout(string line) => Write(_out, "stdout", line);
+
+    /// <summary>Records a line the program wrote to stderr.</summary>
+    public void Stderr(string line) => Write(_err, "stderr", line);
+
+    /// <summary>Records a line of the daemon's own about this service (shown with the service's output).</summary>
+    public void Daemon(string line) => Write(null, "trellis", line);
+
+    /// <summary>The last <paramref name="count"/> lines.</summary>
+    public IReadOnlyList<LogLine> Tail(int count)
+    {
+        lock (_lock)
+        {
+            return _recent.Skip(Math.Max(0, _recent.Count - count)).ToArray();
+        }
+    }
+
+    /// <summary>Every line from now on, until the returned reader's owner disposes the subscription.</summary>
+    public (ChannelReader<LogLine> Reader, IDisposable Subscription) Follow()
+    {
+        var channel = Channel.CreateBounded<LogLine>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+        lock (_lock)
+        {
+            _followers.Add(channel.Writer);
+        }
+
+        return (channel.Reader, new Unsubscribe(this, channel.Writer));
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _out.Dispose();
+            _err.Dispose();
+            foreach (var f in _followers)
+            {
+                f.TryComplete();
+            }
+
+            _followers.Clear();
+        }
+
+        _budget.Remove(this);
+    }
+
+    private void Write(Stream? stream, string name, string text)
+    {
+        var line = new LogLine(_time.GetUtcNow(), name, text);
+        lock (_lock)
+        {
+            if (stream is not null)
+            {
+                stream.Append(text, _config, _budget, _time.GetUtcNow());
+                _budget.SetCurrent(this, _out.Size + _err.Size);
+            }
+
+            _recent.Enqueue(line);
+            if (_recent.Count > RecentLines)
+            {
+                _recent.Dequeue();
+            }
+
+            foreach (var f in _followers)
+            {
+                f.TryWrite(line);
+            }
+        }
+    }
+
+    private readonly record struct LogConfig(long MaxSize, int MaxFiles);
+
+    private sealed class Unsubscribe(ServiceLog log, ChannelWriter<LogLine> writer) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (log._lock)
+            {
+                log._followers.Remove(writer);
+            }
+
+            writer.TryComplete();
+        }
+    }
+
+    /// <summary>One stream's current file and its rotated ones.</summary>
+    private sealed class Stream(string path) : IDisposable
+    {
+        private SafeFileHandle? _handle;
+
+        public string Path { get; } = path;
+
+        public long Size { get; private set; } = File.Exists(path) ? new FileInfo(path).Length : 0;
+
+        public IEnumerable<(string Path, long Size, long Order)> Archives()
+        {
+            var dir = System.IO.Path.GetDirectoryName(Path)!;
+            var prefix = System.IO.Path.GetFileName(Path) + ".@";
+            if (!Directory.Exists(dir))
+            {
+                yield break;
+            }
+
+            foreach (var f in Directory.GetFiles(dir, prefix + "*").Order(StringComparer.Ordinal))
+            {
+                var info = new FileInfo(f);
+                yield return (f, info.Length, info.LastWriteTimeUtc.Ticks);
+            }
+        }
+
+        public void Append(string text, LogConfig config, LogBudget budget, DateTimeOffset now)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text + "\n");
+            if (Size > 0 && Size + bytes.Length > config.MaxSize)
+            {
+                Rotate(config, budget, now);
+            }
+
+            _handle ??= File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            RandomAccess.Write(_handle, bytes, Size);
+            Size += bytes.Length;
+        }
+
+        public void Dispose()
+        {
+            _handle?.Dispose();
+            _handle = null;
+        }
+
+        private void Rotate(LogConfig config, LogBudget budget, DateTimeOffset now)
+        {
+            Dispose();
+            var archived = Size;
+            var archive = Path + ".@" + now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss.fffffff", CultureInfo.InvariantCulture);
+            File.Move(Path, archive, overwrite: true);
+            Size = 0;
+            var old = Archives().ToList();
+            foreach (var (p, _, _) in old.Take(Math.Max(0, old.Count - config.MaxFiles)))
+            {
+                budget.Forget(p);
+                LogBudget.TryDelete(p);
+            }
+
+            if (config.MaxFiles > 0 && File.Exists(archive))
+            {
+                budget.AddArchive(archive, archived, now.UtcTicks);
+            }
+        }
+    }
+}

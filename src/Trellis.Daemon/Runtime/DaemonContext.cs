@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+using Trellis.Daemon.Logs;
+
+namespace Trellis.Daemon.Runtime;
+
+/// <summary>What every starter needs: the Trellis node, the clock, the event record, the log budget, a logger.</summary>
+internal sealed record DaemonContext(Node Node, TimeProvider Time, EventLog Events, LogBudget Budget, ILogger Logger)
+{
+    /// <summary>Rewrites a service's status file from its node.</summary>
+    public void WriteStatus(TreeNode node) =>
+        node.StatusDir?.Write(node.Since ?? Time.GetUtcNow(), node.OsPid, node.Paused, !node.StopRequested, gotTerm: false);
+}

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.Extensions.Hosting;
+using Trellis.Daemon.Config;
+using Trellis.Hosting;
+
+namespace Trellis.Daemon.Runtime;
+
+/// <summary>
+/// In-process .NET workers named in the tree file: a <see cref="GenServer"/> type (started with the node's
+/// <c>argument</c>) or an <see cref="IHostedService"/> such as a BackgroundService (started, watched, stopped),
+/// each with a public parameterless constructor, loaded from the named assembly.
+/// </summary>
+internal static class DotnetWorkers
+{
+    private static readonly ConcurrentDictionary<(string, string), Type> Types = new();
+
+    /// <summary>Loads the node's type; the error says what is wrong and where.</summary>
+    public static Type? Resolve(DotnetConfig config, out string? error)
+    {
+        error = null;
+        if (Types.TryGetValue((config.Assembly, config.Type), out var cached))
+        {
+            return cached;
+        }
+
+        Assembly assembly;
+        try
+        {
+            assembly = System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromAssemblyPath(config.Assembly);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or BadImageFormatException or FileLoadException or ArgumentException)
+        {
+            error = $"dotnet '{config.Name}': cannot load {config.Assembly}: {ex.Message}";
+            return null;
+        }
+
+        var type = assembly.GetType(config.Type, throwOnError: false);
+        if (type is null)
+        {
+            error = $"dotnet '{config.Name}': {config.Assembly} has no type {config.Type}";
+            return null;
+        }
+
+        if (!typeof(GenServer).IsAssignableFrom(type) && !typeof(IHostedService).IsAssignableFrom(type))
+        {
+            error = $"dotnet '{config.Name}': {config.Type} is neither a GenServer nor an IHostedService";
+            return null;
+        }
+
+        if (type.IsAbstract || type.GetConstructor(Type.EmptyTypes) is null)
+        {
+            error = $"dotnet '{config.Name}': {config.Type} needs a public parameterless constructor";
+            return null;
+        }
+
+        return Types.GetOrAdd((config.Assembly, config.Type), type);
+    }
+
+    public static async ValueTask<StartResult> StartAsync(ProcessContext supervisor, TreeNode node, DaemonContext ctx)
+    {
+        var config = (DotnetConfig)node.Config;
+        var type = Resolve(config, out var error);
+        if (type is null)
+        {
+            node.SetStatus(NodeStatus.Failed, ctx.Time.GetUtcNow());
+            ctx.Events.Add(node.Name, "start_failed", error!);
+            return StartResult.Fail(ExitReason.Of(error!));
+        }
+
+        StartResult start;
+        if (typeof(GenServer).IsAssignableFrom(type))
+        {
+            start = await GenServer.StartLinkAsync(supervisor, () => (GenServer)Activator.CreateInstance(type)!, config.Argument).ConfigureAwait(false);
+        }
+        else
+        {
+            var spec = HostedServiceChildren.Spec(node.Name, () => (IHostedService)Activator.CreateInstance(type)!);
+            start = await spec.Start(supervisor, spec.Arguments).ConfigureAwait(false);
+        }
+
+        if (!start.IsOk)
+        {
+            node.SetStatus(NodeStatus.Failed, ctx.Time.GetUtcNow());
+            ctx.Events.Add(node.Name, "start_failed", start.ToString());
+            return start;
+        }
+
+        var restart = node.OnStarted(start.Pid, 0, NodeStatus.Running, ctx.Time.GetUtcNow());
+        node.StopRequested = false;
+        node.LastStartStamp = ctx.Time.GetTimestamp();
+        node.Own(ProcessWatch.WatchAsync(node, start.Pid, Node.WaitForExitAsync(start.Pid), ctx));
+        ctx.Events.Add(node.Name, restart ? "restarting" : "started", start.Pid.ToString());
+        return start;
+    }
+}

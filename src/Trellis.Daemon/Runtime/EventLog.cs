@@ -1,0 +1,140 @@
+namespace Trellis.Daemon.Runtime;
+
+/// <summary>
+/// The daemon's record of events: numbered without gaps, the last <see cref="Capacity"/> kept, every restart's
+/// time kept for an hour for the restarts chart, and a change signal that wakes every dashboard stream. A slow
+/// reader never blocks the daemon and never loses the record: it asks for what came after the last number it saw.
+/// </summary>
+internal sealed class EventLog(TimeProvider time, Action<TreeEvent>? onEvent = null)
+{
+    public const int Capacity = 20_000;
+
+    private static readonly TimeSpan RestartHistory = TimeSpan.FromHours(1);
+    private readonly Lock _lock = new();
+    private readonly Queue<TreeEvent> _events = new();
+    private readonly Queue<DateTimeOffset> _restarts = new();
+    private readonly List<Action> _listeners = [];
+    private long _seq;
+    private long _restartTotal;
+
+    /// <summary>The number of the last event.</summary>
+    public long LastSeq
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _seq;
+            }
+        }
+    }
+
+    /// <summary>Restarts since the daemon started.</summary>
+    public long RestartTotal => Interlocked.Read(ref _restartTotal);
+
+    public TreeEvent Add(string node, string kind, string detail)
+    {
+        TreeEvent e;
+        Action[] listeners;
+        lock (_lock)
+        {
+            e = new TreeEvent(++_seq, time.GetUtcNow(), node, kind, detail);
+            _events.Enqueue(e);
+            if (_events.Count > Capacity)
+            {
+                _events.Dequeue();
+            }
+
+            if (kind == "restarting")
+            {
+                Interlocked.Increment(ref _restartTotal);
+                _restarts.Enqueue(e.Time);
+                while (_restarts.Count > 0 && e.Time - _restarts.Peek() > RestartHistory)
+                {
+                    _restarts.Dequeue();
+                }
+            }
+
+            listeners = [.. _listeners];
+        }
+
+        onEvent?.Invoke(e);
+        foreach (var l in listeners)
+        {
+            l();
+        }
+
+        return e;
+    }
+
+    /// <summary>Events after <paramref name="seq"/>; <c>Complete</c> is false when some were already dropped from memory.</summary>
+    public (IReadOnlyList<TreeEvent> Events, bool Complete) Since(long seq, int max = 1000)
+    {
+        lock (_lock)
+        {
+            var first = _events.Count > 0 ? _events.Peek().Seq : _seq + 1;
+            var list = _events.Where(e => e.Seq > seq).Take(max).ToArray();
+            return (list, seq + 1 >= first || seq >= _seq);
+        }
+    }
+
+    /// <summary>Restarts per bucket over the last <paramref name="window"/>, oldest bucket first.</summary>
+    public int[] RestartBuckets(TimeSpan window, TimeSpan bucket)
+    {
+        var count = Math.Max(1, (int)(window / bucket));
+        var result = new int[count];
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            foreach (var t in _restarts)
+            {
+                var age = now - t;
+                if (age < TimeSpan.Zero || age >= window)
+                {
+                    continue;
+                }
+
+                result[count - 1 - (int)(age / bucket)]++;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Calls <paramref name="onChange"/> after every event (and <see cref="Touch"/>) until disposed.</summary>
+    public IDisposable Subscribe(Action onChange)
+    {
+        lock (_lock)
+        {
+            _listeners.Add(onChange);
+        }
+
+        return new Subscription(this, onChange);
+    }
+
+    /// <summary>Wakes listeners without an event (a state change that is not one, such as ready).</summary>
+    public void Touch()
+    {
+        Action[] listeners;
+        lock (_lock)
+        {
+            listeners = [.. _listeners];
+        }
+
+        foreach (var l in listeners)
+        {
+            l();
+        }
+    }
+
+    private sealed class Subscription(EventLog log, Action onChange) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (log._lock)
+            {
+                log._listeners.Remove(onChange);
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using Trellis.OsProcess;
+
+namespace Trellis.Daemon.Runtime;
+
+/// <summary>Exit reasons in words an operator reads.</summary>
+internal static class Reasons
+{
+    public static string Describe(ExitReason reason) => reason.Kind switch
+    {
+        ExitReasonKind.Normal => "exited normally",
+        ExitReasonKind.ExitCode => $"exited with status {reason.Code}",
+        ExitReasonKind.Signal => $"killed by SIG{Signals.Name(reason.Code)}{(reason.CoreDumped ? " (core dumped)" : string.Empty)}",
+        ExitReasonKind.Shutdown => "shut down",
+        ExitReasonKind.Killed => "killed",
+        _ => reason.ToString(),
+    };
+}

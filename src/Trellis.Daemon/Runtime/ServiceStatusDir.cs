@@ -1,0 +1,96 @@
+using Trellis.OsProcess.Internal;
+using Trellis.OsProcess.StatusFiles;
+
+namespace Trellis.Daemon.Runtime;
+
+/// <summary>
+/// A service's seed-compatible status directory, kept by the daemon: <c>lock</c> held, <c>control</c> and
+/// <c>ok</c> FIFOs open, <c>status</c> rewritten on every change, <c>__stdout</c>/<c>__stderr</c> the program's
+/// output. So <c>svc</c>, <c>svok</c>, <c>svstat</c>, <c>od</c> and <c>fuser</c> work per service as with supervise.
+/// Control bytes are read on the shared poller thread.
+/// </summary>
+internal sealed class ServiceStatusDir : IDisposable
+{
+    private readonly StatusDirectory _dir;
+    private readonly StatusLayout _layout;
+    private Task? _control;
+
+    private ServiceStatusDir(StatusDirectory dir, StatusLayout layout)
+    {
+        _dir = dir;
+        _layout = layout;
+    }
+
+    public string Path => _dir.Path;
+
+    /// <summary>Creates and locks the directory and opens its FIFOs; an error says what went wrong.</summary>
+    public static ServiceStatusDir? Open(string path, bool runit, out string? error)
+    {
+        var dir = StatusDirectory.Create(path, out error);
+        if (dir is null)
+        {
+            return null;
+        }
+
+        if (!dir.TryLock(out error) || !dir.OpenControl(out error) || !dir.OpenOk(out error))
+        {
+            dir.Dispose();
+            error = error?.Replace("another supervise", "another supervise or trellis daemon", StringComparison.Ordinal);
+            return null;
+        }
+
+        // daemontools' clients look in <service>/supervise/: a link back to the directory itself lets
+        // `svc -d <state>/<name>` and `svok <state>/<name>` work with no service directory of their own.
+        var link = System.IO.Path.Combine(dir.Path, "supervise");
+        if (!File.Exists(link) && !Directory.Exists(link))
+        {
+            File.CreateSymbolicLink(link, ".");
+        }
+
+        return new ServiceStatusDir(dir, runit ? StatusLayout.Runit : StatusLayout.Seed);
+    }
+
+    /// <summary>Starts passing control bytes (but zero bytes) to <paramref name="onCommand"/>.</summary>
+    public void ReadControl(Action<byte> onCommand)
+    {
+        _control = FdPoller.Shared.Watch(
+            _dir.ControlFd,
+            fd => Drain(fd, onCommand),
+            closeWhenDone: false);
+    }
+
+    public void Write(DateTimeOffset changed, int pid, bool paused, bool wantUp, bool gotTerm) =>
+        _dir.WriteStatus(new StatusRecord(changed, pid, paused, wantUp ? 'u' : 'd', gotTerm, false), _layout);
+
+    public void Dispose()
+    {
+        if (_control is not null)
+        {
+            FdPoller.Shared.Unwatch(_dir.ControlFd);
+        }
+
+        _dir.Dispose();
+    }
+
+    private static unsafe bool Drain(int fd, Action<byte> onCommand)
+    {
+        var buffer = stackalloc byte[64];
+        while (true)
+        {
+            var n = (int)OsProcess.Native.Libc.read(fd, buffer, 64);
+            if (n <= 0)
+            {
+                // The FIFO is open read-write by the daemon itself, so it never reads end of file; EAGAIN ends a drain.
+                return true;
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                if (buffer[i] != 0)
+                {
+                    onCommand(buffer[i]);
+                }
+            }
+        }
+    }
+}

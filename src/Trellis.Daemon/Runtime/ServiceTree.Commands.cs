@@ -1,0 +1,204 @@
+using Trellis.OsProcess;
+
+namespace Trellis.Daemon.Runtime;
+
+/// <summary>The operator's commands, each run on the command loop.</summary>
+internal sealed partial class ServiceTree
+{
+    public Task<CommandResult> StartNodeAsync(string name) => RunAsync(() => WithNode(name, StartNodeCoreAsync));
+
+    public Task<CommandResult> StopNodeAsync(string name) => RunAsync(() => WithNode(name, StopNodeCoreAsync));
+
+    public Task<CommandResult> RestartNodeAsync(string name) => RunAsync(() => WithNode(name, async n =>
+    {
+        if (!n.Pid.IsNone)
+        {
+            var stopped = await StopNodeCoreAsync(n).ConfigureAwait(false);
+            if (!stopped.Ok)
+            {
+                return stopped;
+            }
+        }
+
+        var started = await StartNodeCoreAsync(n).ConfigureAwait(false);
+        return started.Ok ? CommandResult.Done($"{n.Name} restarted{Pids(n)}") : started;
+    }));
+
+    public Task<CommandResult> KillNodeAsync(string name) => RunAsync(() => WithNode(name, async n =>
+    {
+        if (n.Pid.IsNone)
+        {
+            return CommandResult.Failed($"{n.Name} is not running");
+        }
+
+        if (n.StatusDir is not null)
+        {
+            var sent = await SignalProgramAsync(n, Signals.Kill, group: true).ConfigureAwait(false);
+            return sent ? CommandResult.Done($"sent SIGKILL to {n.Name} (pid {n.OsPid}) and its process group") : CommandResult.Failed($"{n.Name} had already exited");
+        }
+
+        Node.Exit(n.Pid, ExitReason.Kill);
+        return CommandResult.Done($"killed {n.Name} ({n.Pid})");
+    }));
+
+    public Task<CommandResult> SignalNodeAsync(string name, int signal) => RunAsync(() => WithNode(name, async n =>
+    {
+        if (n.StatusDir is null)
+        {
+            return CommandResult.Failed($"{n.Name} is a {n.Config.Kind}, not an OS program: only services take signals (use kill)");
+        }
+
+        if (n.Pid.IsNone)
+        {
+            return CommandResult.Failed($"{n.Name} is not running");
+        }
+
+        var sent = await SignalProgramAsync(n, signal, group: false).ConfigureAwait(false);
+        if (sent && signal == Signals.Stop)
+        {
+            n.Paused = true;
+        }
+        else if (sent && signal == Signals.Cont)
+        {
+            n.Paused = false;
+        }
+
+        Ctx.WriteStatus(n);
+        Events.Touch();
+        return sent ? CommandResult.Done($"sent SIG{Signals.Name(signal)} to {n.Name} (pid {n.OsPid})") : CommandResult.Failed($"{n.Name} had already exited");
+    }));
+
+    /// <summary>A control byte from a service's FIFO, as daemontools' svc writes them.</summary>
+    private void OnControlByte(TreeNode node, byte command)
+    {
+        Task<CommandResult>? run = (char)command switch
+        {
+            'u' => StartNodeAsync(node.Name),
+            'd' => StopNodeAsync(node.Name),
+            'k' => KillNodeAsync(node.Name),
+            't' => SignalNodeAsync(node.Name, Signals.Term),
+            'p' => SignalNodeAsync(node.Name, Signals.Stop),
+            'c' => SignalNodeAsync(node.Name, Signals.Cont),
+            'h' => SignalNodeAsync(node.Name, Signals.Hup),
+            'a' => SignalNodeAsync(node.Name, Signals.Alrm),
+            'i' => SignalNodeAsync(node.Name, Signals.Interrupt),
+            'q' => SignalNodeAsync(node.Name, Signals.Quit),
+            '1' => SignalNodeAsync(node.Name, Signals.Usr1),
+            '2' => SignalNodeAsync(node.Name, Signals.Usr2),
+            _ => null,
+        };
+        if (run is null)
+        {
+            if (command is (byte)'x' or (byte)'o')
+            {
+                node.Log?.Daemon($"control '{(char)command}' ignored: services of a trellis daemon live as long as the daemon; use `trellis stop` or stop the daemon");
+            }
+
+            // Anything else (a newline from `echo d > control`) is ignored, as supervise does.
+            return;
+        }
+
+        // The command is queued on the loop; its outcome goes to the service's log, as there is no one to answer.
+        lock (_controlOutcomes)
+        {
+            _controlOutcomes.RemoveAll(t => t.IsCompleted);
+            _controlOutcomes.Add(LogOutcomeAsync(node, run));
+        }
+    }
+
+    private static async Task LogOutcomeAsync(TreeNode node, Task<CommandResult> run)
+    {
+        var result = await run.ConfigureAwait(false);
+        node.Log?.Daemon("control: " + result.Message);
+    }
+
+    private async Task<CommandResult> WithNode(string name, Func<TreeNode, Task<CommandResult>> action)
+    {
+        var node = Find(name);
+        if (node is null)
+        {
+            return ReferenceEquals(name, Root.Name) || name == Root.Name
+                ? CommandResult.Failed($"'{name}' is the root supervisor: stop the daemon instead (SIGTERM, or Ctrl-C)")
+                : CommandResult.NoSuchNode(name);
+        }
+
+        return await action(node).ConfigureAwait(false);
+    }
+
+    private async Task<CommandResult> StartNodeCoreAsync(TreeNode n)
+    {
+        if (!n.Pid.IsNone)
+        {
+            return CommandResult.Done($"{n.Name} is already running{Pids(n)}");
+        }
+
+        var parent = n.Parent!;
+        if (parent.Pid.IsNone)
+        {
+            return CommandResult.Failed($"{n.Name}'s supervisor {parent.Name} is not running: start {parent.Name} first");
+        }
+
+        n.StopRequested = false;
+        n.MarkOperatorStart();
+        var result = await Supervisor.RestartChildAsync(parent.Pid, n.Name).ConfigureAwait(false);
+        if (result.IsError && result.Error!.IsAtom("not_found"))
+        {
+            // A temporary child's spec is gone once it stopped: it is started again, after its siblings.
+            result = await Supervisor.StartChildAsync(parent.Pid, SpecFor(n)).ConfigureAwait(false);
+        }
+
+        n.TakeOperatorStart();
+        Ctx.WriteStatus(n);
+        if (result.IsError && (result.Error!.IsAtom("running") || result.Error.IsAtom("restarting")))
+        {
+            return CommandResult.Done($"{n.Name} is already running{Pids(n)}");
+        }
+
+        return result.IsOk
+            ? CommandResult.Done($"{n.Name} started{Pids(n)}")
+            : CommandResult.Failed($"{n.Name} did not start: {Describe(result)}");
+    }
+
+    private async Task<CommandResult> StopNodeCoreAsync(TreeNode n)
+    {
+        var parent = n.Parent!;
+        n.StopRequested = true;
+        n.CancelStart();
+        if (parent.Pid.IsNone)
+        {
+            Ctx.WriteStatus(n);
+            return CommandResult.Done($"{n.Name} is down with its supervisor {parent.Name}");
+        }
+
+        var wasUp = !n.Pid.IsNone;
+        var result = await Supervisor.TerminateChildAsync(parent.Pid, n.Name).ConfigureAwait(false);
+        await Task.WhenAll(n.Watches()).ConfigureAwait(false);
+        if (n.Status is not (NodeStatus.Exited or NodeStatus.Crashed or NodeStatus.Failed))
+        {
+            n.SetStatus(NodeStatus.Stopped, Ctx.Time.GetUtcNow());
+        }
+
+        Ctx.WriteStatus(n);
+        Events.Touch();
+        return result.IsOk || result.Error!.IsAtom("not_found")
+            ? CommandResult.Done(wasUp ? $"{n.Name} stopped" : $"{n.Name} was not running; it stays down")
+            : CommandResult.Failed($"{n.Name} could not be stopped: {result}");
+    }
+
+    private static async Task<bool> SignalProgramAsync(TreeNode n, int signal, bool group)
+    {
+        try
+        {
+            return await ProgramChild.SignalAsync(n.Pid, signal, group).ConfigureAwait(false);
+        }
+        catch (CallException)
+        {
+            return false;
+        }
+    }
+
+    private static string Pids(TreeNode n) => n.OsPid != 0 ? $" (pid {n.OsPid})" : n.Pid.IsNone ? string.Empty : $" ({n.Pid})";
+
+    private static string Describe(StartResult result) =>
+        result.Error?.Detail is StartChildError e ? e.Reason.ToString() : result.Error?.ToString() ?? result.ToString();
+}

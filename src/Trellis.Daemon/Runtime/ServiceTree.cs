@@ -1,0 +1,273 @@
+using System.Threading.Channels;
+using Trellis.Daemon.Config;
+using Trellis.Daemon.Logs;
+using Trellis.OsProcess;
+
+namespace Trellis.Daemon.Runtime;
+
+/// <summary>
+/// The daemon's tree: one Trellis supervisor per supervisor node, one child per service or worker, all on one Trellis
+/// node; the model of every node for status and the dashboard; and the commands (start, stop, restart, kill,
+/// signal, reload), which run one at a time on one loop fed by a channel. Control bytes from the status
+/// directories' FIFOs go through the same loop.
+/// </summary>
+internal sealed partial class ServiceTree
+{
+    private readonly Channel<Func<Task>> _commands = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, TreeNode> _byName = new(StringComparer.Ordinal);
+    private readonly List<Task> _controlOutcomes = [];
+    private Task? _loop;
+
+    public ServiceTree(DaemonContext ctx, DaemonConfig config)
+    {
+        Ctx = ctx;
+        Config = config;
+        Root = new TreeNode(config.Root, null);
+    }
+
+    public DaemonContext Ctx { get; }
+
+    public DaemonConfig Config { get; private set; }
+
+    public TreeNode Root { get; }
+
+    public EventLog Events => Ctx.Events;
+
+    /// <summary>Held while the shape of the tree changes (reload) and while a view of it is taken.</summary>
+    public Lock ModelLock { get; } = new();
+
+    /// <summary>Completes when the root supervisor ends, for any reason.</summary>
+    public Task<ExitReason> RootExited { get; private set; } = new TaskCompletionSource<ExitReason>().Task;
+
+    /// <summary>Every node, depth first in start order.</summary>
+    public IEnumerable<TreeNode> Nodes => Root.SelfAndDescendants();
+
+    public TreeNode? Find(string name)
+    {
+        lock (_byName)
+        {
+            return _byName.GetValueOrDefault(name);
+        }
+    }
+
+    /// <summary>
+    /// Opens every service's status directory and logs, then starts the root supervisor, which starts the tree in
+    /// file order. Returns an error when anything fails, with nothing left running.
+    /// </summary>
+    public async Task<string?> StartAsync()
+    {
+        var errors = new List<string>();
+        foreach (var child in Config.Root.Children)
+        {
+            Root.Children.Add(Build(child, Root, errors));
+        }
+
+        if (errors.Count > 0)
+        {
+            Release(Root);
+            return string.Join(Environment.NewLine, errors);
+        }
+
+        _loop = RunCommandsAsync();
+        var root = (SupervisorConfig)Root.Config;
+        Root.SetStatus(NodeStatus.Starting, Ctx.Time.GetUtcNow());
+        var start = await Supervisor.StartAsync(Ctx.Node, Root.Children.Select(SpecFor).ToList(), Flags(root)).ConfigureAwait(false);
+        if (!start.IsOk)
+        {
+            Root.SetStatus(NodeStatus.Failed, Ctx.Time.GetUtcNow());
+            _commands.Writer.TryComplete();
+            await _loop.ConfigureAwait(false);
+            await Task.WhenAll(Nodes.SelectMany(n => n.Watches())).ConfigureAwait(false);
+            Release(Root);
+            return $"the tree did not start: {start}";
+        }
+
+        Root.OnStarted(start.Pid, 0, NodeStatus.Running, Ctx.Time.GetUtcNow());
+        var exited = Node.WaitForExitAsync(start.Pid);
+        RootExited = exited;
+        Root.Own(ProcessWatch.WatchAsync(Root, start.Pid, exited, Ctx));
+        Events.Add(Root.Name, "started", "tree started");
+        return null;
+    }
+
+    /// <summary>Stops the whole tree in reverse start order and releases every status directory.</summary>
+    public async Task StopAsync()
+    {
+        if (!Root.Pid.IsNone)
+        {
+            foreach (var n in Nodes)
+            {
+                n.StopRequested = true;
+                n.CancelStart();
+            }
+
+            await Supervisor.StopAsync(Root.Pid, ExitReason.Shutdown, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        }
+
+        _commands.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        Task[] outcomes;
+        lock (_controlOutcomes)
+        {
+            outcomes = [.. _controlOutcomes];
+        }
+
+        await Task.WhenAll(outcomes).ConfigureAwait(false);
+
+        await Task.WhenAll(Nodes.SelectMany(n => n.Watches())).ConfigureAwait(false);
+        Release(Root);
+    }
+
+    /// <summary>Runs <paramref name="command"/> on the command loop and returns its result.</summary>
+    public Task<CommandResult> RunAsync(Func<Task<CommandResult>> command)
+    {
+        var done = new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queued = _commands.Writer.TryWrite(async () =>
+        {
+            try
+            {
+                done.TrySetResult(await command().ConfigureAwait(false));
+            }
+            catch (Exception ex) when (ex is CallException or InvalidOperationException or IOException)
+            {
+                done.TrySetResult(CommandResult.Failed(ex.Message));
+            }
+        });
+        if (!queued)
+        {
+            done.TrySetResult(CommandResult.Failed("the daemon is stopping"));
+        }
+
+        return done.Task;
+    }
+
+    private async Task RunCommandsAsync()
+    {
+        await foreach (var command in _commands.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            await command().ConfigureAwait(false);
+        }
+    }
+
+    private TreeNode Build(NodeConfig config, TreeNode parent, List<string> errors)
+    {
+        var node = new TreeNode(config, parent);
+        lock (_byName)
+        {
+            _byName[config.Name] = node;
+        }
+
+        switch (config)
+        {
+            case SupervisorConfig sup:
+                foreach (var child in sup.Children)
+                {
+                    node.Children.Add(Build(child, node, errors));
+                }
+
+                break;
+            case ServiceConfig:
+                OpenServiceFiles(node, errors);
+                break;
+            case DotnetConfig dotnet:
+                if (DotnetWorkers.Resolve(dotnet, out var error) is null)
+                {
+                    errors.Add($"{Config.File}:{dotnet.At}: {error}");
+                }
+
+                break;
+        }
+
+        return node;
+    }
+
+    private void OpenServiceFiles(TreeNode node, List<string> errors)
+    {
+        var path = Path.Combine(Config.StateDir, node.Name);
+        var dir = ServiceStatusDir.Open(path, Config.RunitStatus, out var error);
+        if (dir is null)
+        {
+            errors.Add($"service '{node.Name}': {error}");
+            return;
+        }
+
+        node.StatusDir = dir;
+        node.Log = new ServiceLog(path, Config.Logs, Ctx.Budget, Ctx.Time);
+        Ctx.WriteStatus(node);
+        dir.ReadControl(b => OnControlByte(node, b));
+    }
+
+    private void Release(TreeNode top)
+    {
+        foreach (var n in top.SelfAndDescendants())
+        {
+            n.StatusDir?.Dispose();
+            n.StatusDir = null;
+            n.Log?.Dispose();
+            n.Log = null;
+            n.Dispose();
+            if (!ReferenceEquals(n, Root))
+            {
+                lock (_byName)
+                {
+                    if (_byName.TryGetValue(n.Name, out var current) && ReferenceEquals(current, n))
+                    {
+                        _byName.Remove(n.Name);
+                    }
+                }
+            }
+        }
+    }
+
+    private static SupervisorFlags Flags(SupervisorConfig c) => new()
+    {
+        Strategy = c.Strategy,
+        Intensity = c.Intensity,
+        Period = c.Period,
+        AutoShutdown = c.AutoShutdown,
+    };
+
+    private ChildSpec SpecFor(TreeNode node) => new()
+    {
+        Id = node.Name,
+        Restart = node.Config.Restart,
+        Shutdown = node.Config.Shutdown,
+        Significant = node.Config.Significant,
+        Type = node.Config is SupervisorConfig ? ChildType.Supervisor : ChildType.Worker,
+        Modules = node.Config switch
+        {
+            ServiceConfig s => [s.Command[0]],
+            DotnetConfig d => [d.Type],
+            _ => [ChildSpec.DynamicModules],
+        },
+        Start = (sup, _) => node.Config switch
+        {
+            SupervisorConfig => StartSupervisorAsync(sup, node),
+            ServiceConfig => ServiceStarter.StartAsync(sup, node, Ctx, node.TakeOperatorStart()),
+            _ => DotnetWorkers.StartAsync(sup, node, Ctx),
+        },
+    };
+
+    private async ValueTask<StartResult> StartSupervisorAsync(ProcessContext parent, TreeNode node)
+    {
+        node.SetStatus(NodeStatus.Starting, Ctx.Time.GetUtcNow());
+        var start = await Supervisor.StartLinkAsync(parent, node.Children.Select(SpecFor).ToList(), Flags((SupervisorConfig)node.Config)).ConfigureAwait(false);
+        if (!start.IsOk)
+        {
+            node.SetStatus(NodeStatus.Failed, Ctx.Time.GetUtcNow());
+            Events.Add(node.Name, "start_failed", start.ToString());
+            return start;
+        }
+
+        var restart = node.OnStarted(start.Pid, 0, NodeStatus.Running, Ctx.Time.GetUtcNow());
+        node.StopRequested = false;
+        node.LastStartStamp = Ctx.Time.GetTimestamp();
+        node.Own(ProcessWatch.WatchAsync(node, start.Pid, Node.WaitForExitAsync(start.Pid), Ctx));
+        Events.Add(node.Name, restart ? "restarting" : "started", start.Pid.ToString());
+        return start;
+    }
+}
