@@ -38,8 +38,25 @@ internal static class ApiEndpoints
                 ? Results.Json(log.Tail(Math.Clamp(lines ?? 50, 1, Logs.ServiceLog.RecentLines)), Json.Options)
                 : tree.Find(name) is null ? NotFound(name) : Results.Json(Array.Empty<object>(), Json.Options));
         app.MapGet("/api/nodes/{name}/logs/follow", FollowLogsAsync(tree));
-        app.MapGet("/api/events", (long? since) =>
+        app.MapGet("/api/events", async (long? since, double? wait, HttpContext http) =>
         {
+            // With wait=SECONDS this is a long poll: it answers as soon as an event after `since` exists.
+            if (wait is > 0 && since is { } after && tree.Events.LastSeq <= after)
+            {
+                var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using var subscription = tree.Events.Subscribe(() => arrived.TrySetResult());
+                if (tree.Events.LastSeq <= after)
+                {
+                    try
+                    {
+                        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(Math.Min(wait.Value, 60)), http.RequestAborted).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                    }
+                }
+            }
+
             var (events, complete) = tree.Events.Since(since ?? 0);
             return Results.Json(new { seq = tree.Events.LastSeq, complete, events }, Json.Options);
         });

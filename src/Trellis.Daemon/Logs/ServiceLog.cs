@@ -105,8 +105,17 @@ internal sealed class ServiceLog : IDisposable
         {
             if (stream is not null)
             {
-                stream.Append(text, _config, _budget, _time.GetUtcNow());
-                _budget.SetCurrent(this, _out.Size + _err.Size);
+                try
+                {
+                    stream.Append(text, _config, _budget, _time.GetUtcNow());
+                    _budget.SetCurrent(this, _out.Size + _err.Size);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A full or broken disk must not stop the program's pipe from being drained: the line stays in
+                    // memory for the dashboard, and the failure is shown beside it.
+                    _recent.Enqueue(new LogLine(line.Time, "trellis", $"could not write {stream.Path}: {ex.Message}"));
+                }
             }
 
             _recent.Enqueue(line);

@@ -7,6 +7,11 @@ namespace Trellis.Daemon.Runtime;
 internal sealed record DaemonContext(Node Node, TimeProvider Time, EventLog Events, LogBudget Budget, ILogger Logger)
 {
     /// <summary>Rewrites a service's status file from its node.</summary>
-    public void WriteStatus(TreeNode node) =>
-        node.StatusDir?.Write(node.Since ?? Time.GetUtcNow(), node.OsPid, node.Paused, !node.StopRequested, gotTerm: false);
+    public void WriteStatus(TreeNode node)
+    {
+        if (node.StatusDir is { } dir && !dir.Write(node.Since ?? Time.GetUtcNow(), node.OsPid, node.Paused, !node.StopRequested, gotTerm: false))
+        {
+            node.Log?.Daemon($"could not write {dir.Path}/status");
+        }
+    }
 }

@@ -57,8 +57,9 @@ internal static class DotnetWorkers
         return Types.GetOrAdd((config.Assembly, config.Type), type);
     }
 
-    public static async ValueTask<StartResult> StartAsync(ProcessContext supervisor, TreeNode node, DaemonContext ctx)
+    public static async ValueTask<StartResult> StartAsync(ProcessContext supervisor, TreeNode node, DaemonContext ctx, bool operatorStart)
     {
+        await Task.WhenAll(node.Watches()).ConfigureAwait(false);
         var config = (DotnetConfig)node.Config;
         var type = Resolve(config, out var error);
         if (type is null)
@@ -86,7 +87,7 @@ internal static class DotnetWorkers
             return start;
         }
 
-        var restart = node.OnStarted(start.Pid, 0, NodeStatus.Running, ctx.Time.GetUtcNow());
+        var restart = node.OnStarted(start.Pid, 0, NodeStatus.Running, ctx.Time.GetUtcNow(), operatorStart);
         node.StopRequested = false;
         node.LastStartStamp = ctx.Time.GetTimestamp();
         node.Own(ProcessWatch.WatchAsync(node, start.Pid, Node.WaitForExitAsync(start.Pid), ctx));

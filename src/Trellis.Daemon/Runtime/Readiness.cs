@@ -88,9 +88,13 @@ internal sealed class Readiness : IDisposable
         var stop = Task.Delay(Timeout.Infinite, linked.Token);
         var first = await Task.WhenAny(ready, exited, stop).ConfigureAwait(false);
 
-        // Whatever won, the others end now: the socket is closed by Dispose, the check loop by the token.
+        // Whatever won, the others end now: the socket receive and the check loop watch the token (and are awaited
+        // here, so nothing of this start outlives it); the descriptor's signal is only a completion source.
         await linked.CancelAsync().ConfigureAwait(false);
-        await ready.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        if (_config.Kind != ReadinessKind.Fd)
+        {
+            await ready.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        }
         if (first == ready && ready.IsCompletedSuccessfully)
         {
             return ReadyOutcome.Ready;

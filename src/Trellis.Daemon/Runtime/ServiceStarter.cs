@@ -59,7 +59,7 @@ internal static class ServiceStarter
         }
 
         var osPid = (int)start.Info!;
-        var restart = node.OnStarted(start.Pid, osPid, readiness is null ? NodeStatus.Running : NodeStatus.Starting, ctx.Time.GetUtcNow());
+        var restart = node.OnStarted(start.Pid, osPid, readiness is null ? NodeStatus.Running : NodeStatus.Starting, ctx.Time.GetUtcNow(), operatorStart);
         node.StopRequested = false;
         var exited = Node.WaitForExitAsync(start.Pid);
         node.Own(ProcessWatch.WatchAsync(node, start.Pid, exited, ctx));

@@ -13,7 +13,9 @@ internal sealed class ServiceStatusDir : IDisposable
 {
     private readonly StatusDirectory _dir;
     private readonly StatusLayout _layout;
+    private readonly Lock _writeLock = new();
     private Task? _control;
+    private bool _disposed;
 
     private ServiceStatusDir(StatusDirectory dir, StatusLayout layout)
     {
@@ -59,11 +61,38 @@ internal sealed class ServiceStatusDir : IDisposable
             closeWhenDone: false);
     }
 
-    public void Write(DateTimeOffset changed, int pid, bool paused, bool wantUp, bool gotTerm) =>
-        _dir.WriteStatus(new StatusRecord(changed, pid, paused, wantUp ? 'u' : 'd', gotTerm, false), _layout);
+    /// <summary>
+    /// Rewrites <c>status</c>. Writers on several threads (starts, exits, commands) take turns, since each goes
+    /// through the same status.new; a write that fails (the disk is full) leaves the last status in place.
+    /// </summary>
+    public bool Write(DateTimeOffset changed, int pid, bool paused, bool wantUp, bool gotTerm)
+    {
+        lock (_writeLock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            try
+            {
+                _dir.WriteStatus(new StatusRecord(changed, pid, paused, wantUp ? 'u' : 'd', gotTerm, false), _layout);
+                return true;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+    }
 
     public void Dispose()
     {
+        lock (_writeLock)
+        {
+            _disposed = true;
+        }
+
         if (_control is not null)
         {
             FdPoller.Shared.Unwatch(_dir.ControlFd);

@@ -33,8 +33,9 @@ internal sealed partial class ServiceTree
 
         if (n.StatusDir is not null)
         {
+            var osPid = n.OsPid;
             var sent = await SignalProgramAsync(n, Signals.Kill, group: true).ConfigureAwait(false);
-            return sent ? CommandResult.Done($"sent SIGKILL to {n.Name} (pid {n.OsPid}) and its process group") : CommandResult.Failed($"{n.Name} had already exited");
+            return sent ? CommandResult.Done($"sent SIGKILL to {n.Name} (pid {osPid}) and its process group") : CommandResult.Failed($"{n.Name} had already exited");
         }
 
         Node.Exit(n.Pid, ExitReason.Kill);
@@ -53,6 +54,7 @@ internal sealed partial class ServiceTree
             return CommandResult.Failed($"{n.Name} is not running");
         }
 
+        var osPid = n.OsPid;
         var sent = await SignalProgramAsync(n, signal, group: false).ConfigureAwait(false);
         if (sent && signal == Signals.Stop)
         {
@@ -65,7 +67,7 @@ internal sealed partial class ServiceTree
 
         Ctx.WriteStatus(n);
         Events.Touch();
-        return sent ? CommandResult.Done($"sent SIG{Signals.Name(signal)} to {n.Name} (pid {n.OsPid})") : CommandResult.Failed($"{n.Name} had already exited");
+        return sent ? CommandResult.Done($"sent SIG{Signals.Name(signal)} to {n.Name} (pid {osPid})") : CommandResult.Failed($"{n.Name} had already exited");
     }));
 
     /// <summary>A control byte from a service's FIFO, as daemontools' svc writes them.</summary>

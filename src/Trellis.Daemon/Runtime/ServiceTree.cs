@@ -246,14 +246,15 @@ internal sealed partial class ServiceTree
         },
         Start = (sup, _) => node.Config switch
         {
-            SupervisorConfig => StartSupervisorAsync(sup, node),
+            SupervisorConfig => StartSupervisorAsync(sup, node, node.TakeOperatorStart()),
             ServiceConfig => ServiceStarter.StartAsync(sup, node, Ctx, node.TakeOperatorStart()),
-            _ => DotnetWorkers.StartAsync(sup, node, Ctx),
+            _ => DotnetWorkers.StartAsync(sup, node, Ctx, node.TakeOperatorStart()),
         },
     };
 
-    private async ValueTask<StartResult> StartSupervisorAsync(ProcessContext parent, TreeNode node)
+    private async ValueTask<StartResult> StartSupervisorAsync(ProcessContext parent, TreeNode node, bool operatorStart)
     {
+        await Task.WhenAll(node.Watches()).ConfigureAwait(false);
         node.SetStatus(NodeStatus.Starting, Ctx.Time.GetUtcNow());
         var start = await Supervisor.StartLinkAsync(parent, node.Children.Select(SpecFor).ToList(), Flags((SupervisorConfig)node.Config)).ConfigureAwait(false);
         if (!start.IsOk)
@@ -263,7 +264,7 @@ internal sealed partial class ServiceTree
             return start;
         }
 
-        var restart = node.OnStarted(start.Pid, 0, NodeStatus.Running, Ctx.Time.GetUtcNow());
+        var restart = node.OnStarted(start.Pid, 0, NodeStatus.Running, Ctx.Time.GetUtcNow(), operatorStart);
         node.StopRequested = false;
         node.LastStartStamp = Ctx.Time.GetTimestamp();
         node.Own(ProcessWatch.WatchAsync(node, start.Pid, Node.WaitForExitAsync(start.Pid), Ctx));

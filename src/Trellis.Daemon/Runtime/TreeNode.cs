@@ -122,11 +122,12 @@ internal sealed class TreeNode : IDisposable
     }
 
     /// <summary>A start succeeded; returns whether it was a restart (the node had run before).</summary>
-    public bool OnStarted(Pid pid, int osPid, NodeStatus status, DateTimeOffset now)
+    public bool OnStarted(Pid pid, int osPid, NodeStatus status, DateTimeOffset now, bool operatorStart = false)
     {
         lock (_lock)
         {
-            var restart = Starts > 0 && !StopRequested;
+            // A start an operator asked for (start, restart, reload) is not a restart the supervisor made.
+            var restart = Starts > 0 && !StopRequested && !operatorStart;
             Starts++;
             if (restart)
             {
@@ -146,8 +147,11 @@ internal sealed class TreeNode : IDisposable
     {
         lock (_lock)
         {
+            LastExit = reason;
+            LastExitAt = now;
             if (Pid != pid)
             {
+                // A newer run has started already: the old run's end is history, not the current state.
                 return;
             }
 
@@ -155,8 +159,6 @@ internal sealed class TreeNode : IDisposable
             OsPid = 0;
             Status = status;
             Since = now;
-            LastExit = reason;
-            LastExitAt = now;
             Paused = false;
         }
     }

@@ -1,0 +1,70 @@
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Support.UI;
+
+namespace Trellis.Daemon.Tests;
+
+/// <summary>The dashboard in a real headless Chromium (Debian's chromium and chromedriver, driven by Selenium).</summary>
+public sealed class DashboardTests
+{
+    [Fact]
+    public async Task The_tree_renders_and_the_kill_button_restarts_the_service_with_a_new_pid_shown_live()
+    {
+        await using var d = await DaemonProcess.StartAsync("""
+            name: observed
+            children:
+              - supervisor: backend
+                strategy: rest_for_one
+                children:
+                  - service: web
+                    command: [sleep, "1000"]
+                  - service: worker
+                    command: [sleep, "1000"]
+              - service: flaky
+                command: [sh, -c, 'echo flaky says hello; exec sleep 1000']
+            """);
+        var url = File.ReadAllText(Path.Combine(d.StateDir, "dashboard.url")).Trim();
+        var webPid = await d.OsPidAsync("web");
+
+        using var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
+        service.HideCommandPromptWindow = true;
+        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
+        options.AddArguments(
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--window-size=1500,900", "--user-data-dir=" + Path.Combine(d.Dir, "chromium"));
+        using var driver = new ChromeDriver(service, options, DaemonProcess.Deadline);
+        driver.Navigate().GoToUrl(url);
+        var wait = new WebDriverWait(driver, DaemonProcess.Deadline);
+
+        // The live tree: every node, with the program's pid.
+        string PidCell(string node) => driver.FindElement(By.CssSelector($"tr[data-node='{node}'] td[data-field='pid']")).Text;
+        wait.Until(_ => driver.FindElements(By.CssSelector("tr.node")).Count == 5);
+        wait.Until(_ => PidCell("web") == webPid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("rest_for_one", driver.FindElement(By.CssSelector("tr[data-node='backend']")).Text, StringComparison.Ordinal);
+        Assert.Equal("live", driver.FindElement(By.Id("live")).Text);
+
+        // A node's recent log lines.
+        driver.FindElement(By.CssSelector("tr[data-node='flaky'] td.name")).Click();
+        wait.Until(_ => driver.FindElement(By.Id("logs")).Text.Contains("flaky says hello", StringComparison.Ordinal));
+
+        // Kill: the supervisor restarts web (and, rest_for_one, worker); the page shows the new pid without a reload.
+        driver.FindElement(By.CssSelector("button[data-action='kill'][data-node='web']")).Click();
+        wait.Until(_ =>
+        {
+            var text = PidCell("web");
+            return int.TryParse(text, out var pid) && pid != webPid
+                && driver.FindElement(By.CssSelector("tr[data-node='web']")).GetAttribute("data-status") == "running";
+        });
+        var shown = int.Parse(PidCell("web"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(await d.OsPidAsync("web"), shown);
+        Assert.False(Os.Alive(webPid));
+        wait.Until(_ => driver.FindElement(By.CssSelector("tr[data-node='web'] td[data-field='restarts']")).Text == "1");
+        wait.Until(_ => driver.FindElement(By.Id("chart")).GetAttribute("data-total") is "2" or "3");
+
+        var artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(artifacts);
+        var shot = Path.Combine(artifacts, "dashboard.png");
+        driver.GetScreenshot().SaveAsFile(shot);
+        Assert.True(new FileInfo(shot).Length > 10_000);
+    }
+}

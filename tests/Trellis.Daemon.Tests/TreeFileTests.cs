@@ -1,0 +1,131 @@
+using Trellis.Daemon.Config;
+
+namespace Trellis.Daemon.Tests;
+
+/// <summary>The tree file: what it accepts, and errors with line and column for what it does not.</summary>
+public sealed class TreeFileTests
+{
+    [Fact]
+    public void A_full_tree_parses_in_file_order_with_every_setting()
+    {
+        var (config, errors) = TreeFileParser.Parse("/srv/tree.yaml", """
+            name: prod
+            dashboard: {bind: 127.0.0.1, port: 9000}
+            logs: {max_size: 10MB, max_files: 4, max_total: 1GB}
+            strategy: one_for_all
+            intensity: 7
+            period: 30s
+            children:
+              - supervisor: web
+                strategy: rest_for_one
+                auto_shutdown: any_significant
+                children:
+                  - service: api
+                    command: bin/api --port 80
+                    env: {MODE: prod}
+                    cwd: work
+                    restart: transient
+                    significant: true
+                    shutdown: {signal: INT, timeout: 10s}
+                    restart_delay: 250ms
+                    backoff: {initial: 1s, factor: 3, max: 1m, reset_after: 2m}
+                    ready: {notify: systemd, timeout: 20s}
+                  - service: cache
+                    command: [redis-server, --port, "6379"]
+                    shutdown: brutal_kill
+                    ready: {check: [redis-cli, ping], interval: 100ms}
+              - dotnet: ticker
+                assembly: workers.dll
+                type: My.Ticker
+            """);
+        Assert.Empty(errors);
+        Assert.Equal("prod", config!.Root.Name);
+        Assert.Equal(Strategy.OneForAll, config.Root.Strategy);
+        Assert.Equal(9000, config.Dashboard!.Port);
+        Assert.Equal(10L << 20, config.Logs.MaxSize);
+        Assert.Equal(["web", "api", "cache", "ticker"], config.AllNodes().Select(n => n.Name));
+        var api = (ServiceConfig)config.AllNodes().Single(n => n.Name == "api");
+        Assert.Equal(["/srv/bin/api", "--port", "80"], api.Command);
+        Assert.Equal("/srv/work", api.WorkingDirectory);
+        Assert.Equal(RestartType.Transient, api.Restart);
+        Assert.Equal(OsProcess.Signals.Interrupt, api.StopSignal);
+        Assert.Equal(Shutdown.After(TimeSpan.FromSeconds(10)), api.Shutdown);
+        Assert.Equal(TimeSpan.FromMinutes(1), api.Backoff!.Max);
+        Assert.Equal(ReadinessKind.Systemd, api.Ready!.Kind);
+        var cache = (ServiceConfig)config.AllNodes().Single(n => n.Name == "cache");
+        Assert.Equal(Shutdown.BrutalKill, cache.Shutdown);
+        Assert.Equal(["redis-cli", "ping"], cache.Ready!.Check);
+        Assert.Equal("/srv/workers.dll", ((DotnetConfig)config.AllNodes().Last()).Assembly);
+    }
+
+    [Theory]
+    [InlineData("children:\n  - service: a\n    command: [x]\n   bad: indent\n", 4, "malformed YAML")]
+    [InlineData("children:\n  - service: a\n    comand: [x]\n", 3, "unknown key 'comand'")]
+    [InlineData("strategy: one_for_some\nchildren:\n  - service: a\n    command: [x]\n", 1, "strategy must be one_for_one")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n  - service: a\n    command: [y]\n", 4, "the name 'a' is already used at line 2")]
+    [InlineData("children:\n  - service: a\n", 2, "needs 'command'")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    restart_delay: soon\n", 4, "must be a duration")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    shutdown: {signal: NOPE}\n", 4, "'NOPE' is not a signal")]
+    [InlineData("dashboard: {bind: 0.0.0.0}\nchildren:\n  - service: a\n    command: [x]\n", 1, "beyond loopback, without a token")]
+    [InlineData("children:\n  - service: a\n    command: 'x \"unterminated'\n", 3, "cannot be split into words")]
+    [InlineData("children:\n  - service: ../a\n    command: [x]\n", 2, "may hold only letters")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    significant: true\n", 2, "significant and permanent")]
+    [InlineData("children: []\n", 1, "no children")]
+    public void Errors_name_the_line_and_column(string yaml, int line, string message)
+    {
+        var (config, errors) = TreeFileParser.Parse("/t/tree.yaml", yaml);
+        Assert.Null(config);
+        Assert.Contains(errors, e => e.Line == line && e.Column > 0 && e.Message.Contains(message, StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.StartsWith("/t/tree.yaml:", e.ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Up_with_a_malformed_file_exits_5_and_starts_nothing()
+    {
+        var dir = Directory.CreateTempSubdirectory("trellis-bad-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "bad.yaml");
+            File.WriteAllText(file, "name: bad\nchildren:\n  - service: a\n    command: [sh, -c, 'touch started']\n    restart: sometimes\n");
+            var socket = Path.Combine(dir, "s", "t.sock");
+            var (code, _, err) = await DaemonProcess.RunTrellisAsync("up", file, "--socket", socket);
+            Assert.Equal(5, code);
+            Assert.Contains($"{file}:5:14: restart must be permanent, transient or temporary, not 'sometimes'", err, StringComparison.Ordinal);
+            Assert.Contains("nothing was started", err, StringComparison.Ordinal);
+            Assert.False(File.Exists(socket));
+            Assert.False(Directory.Exists(Path.Combine(dir, ".trellis")));
+            Assert.False(File.Exists(Path.Combine(dir, "started")));
+
+            (code, var output, _) = await DaemonProcess.RunTrellisAsync("check", file);
+            Assert.Equal(5, code);
+            (code, output, _) = await DaemonProcess.RunTrellisAsync("up");
+            Assert.Equal(2, code);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("5s", 5000)]
+    [InlineData("2", 2000)]
+    [InlineData("1.5m", 90000)]
+    [InlineData("1h", 3600000)]
+    public void Durations(string text, double ms)
+    {
+        Assert.True(Units.TryDuration(text, out var t));
+        Assert.Equal(ms, t.TotalMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("512KB", 512 * 1024)]
+    [InlineData("10MB", 10 * 1024 * 1024)]
+    [InlineData("4096", 4096)]
+    public void Sizes(string text, long bytes)
+    {
+        Assert.True(Units.TrySize(text, out var v));
+        Assert.Equal(bytes, v);
+    }
+}

@@ -1,0 +1,90 @@
+namespace Trellis.Daemon.Tests;
+
+/// <summary>Start order and readiness gating, against the real daemon.</summary>
+public sealed class TreeStartTests
+{
+    [Fact]
+    public async Task Siblings_start_in_file_order_each_after_the_previous_one_is_ready()
+    {
+        var port = Os.FreePort();
+        await using var d = await DaemonProcess.StartAsync($$"""
+            name: order
+            children:
+              - service: a
+                command: [sh, -c, 'sleep 0.3; date +%s%N > $DIR/a.ready; echo >&3; exec sleep 1000']
+                ready: {notify: fd, fd: 3, timeout: 10s}
+              - service: b
+                command: [sh, -c, 'date +%s%N > $DIR/b.start; exec sleep 1000']
+              - service: c
+                command: [sh, -c, 'exec sleep 1000']
+                ready: {check: [test, -f, $DIR/b.start], timeout: 10s, interval: 50ms}
+                env: {C: "1"}
+              - service: d
+                command: [{{DaemonProcess.DemoServices}}, http, --port, "{{port}}"]
+                ready: {notify: systemd, timeout: 20s}
+            """);
+
+        var events = await d.EventsAsync();
+        int Index(string node, string kind) => events.FindIndex(e => e.Node == node && e.Kind == kind);
+        Assert.True(Index("a", "ready") >= 0, d.Output);
+        Assert.True(Index("a", "ready") < Index("b", "started"), "b started before a was ready");
+        Assert.True(Index("b", "started") < Index("c", "started"));
+        Assert.True(Index("c", "ready") < Index("d", "started"), "d started before c's check passed");
+        Assert.True(Index("d", "ready") > Index("d", "started"), "d never said READY=1");
+        var aReady = long.Parse(File.ReadAllText(Path.Combine(d.Dir, "a.ready")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var bStart = long.Parse(File.ReadAllText(Path.Combine(d.Dir, "b.start")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(bStart >= aReady, "b's program ran before a wrote its readiness");
+        Assert.Equal("running", (await d.NodeAsync("d")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_readiness_timeout_is_a_failed_start_and_nothing_after_it_starts()
+    {
+        await using var d = DaemonProcess.Launch("""
+            name: slow
+            intensity: 0
+            children:
+              - service: slow
+                command: [sh, -c, 'echo $$ > $DIR/slow.pid; exec sleep 1000']
+                ready: {notify: fd, timeout: 300ms}
+              - service: never
+                command: [sh, -c, 'touch $DIR/never; exec sleep 1000']
+            """);
+        var code = await d.Exited.WaitAsync(DaemonProcess.Deadline);
+        Assert.Equal(1, code);
+        Assert.Contains("slow was not ready within 300ms", d.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(d.Dir, "never")));
+        var pid = int.Parse(File.ReadAllText(Path.Combine(d.Dir, "slow.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(Os.Alive(pid), "the program that was not ready is still running");
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_the_tree_in_reverse_order_and_leaves_nothing_running()
+    {
+        var d = await DaemonProcess.StartAsync("""
+            name: rev
+            children:
+              - service: a
+                command: [sleep, "1000"]
+              - supervisor: mid
+                children:
+                  - service: b
+                    command: [sleep, "1000"]
+                  - service: c
+                    command: [sh, -c, 'sleep 1000 & echo $! > $DIR/bg.pid; sleep 1000']
+            """);
+        var bg = Path.Combine(d.Dir, "bg.pid");
+        await d.WaitForAsync(() => Task.FromResult(File.Exists(bg) && File.ReadAllText(bg).EndsWith('\n')), "c's background child");
+        var background = int.Parse(File.ReadAllText(Path.Combine(d.Dir, "bg.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var pids = new[] { await d.OsPidAsync("a"), await d.OsPidAsync("b"), await d.OsPidAsync("c"), background };
+        await using (d)
+        {
+            Assert.Equal(0, await d.StopAsync());
+            var stops = d.Output.Split('\n').Where(l => l.Contains(": stopped shut down", StringComparison.Ordinal))
+                .Select(l => l.Split("trellis[4] ")[1].Split(':')[0]).ToList();
+            Assert.True(stops.IndexOf("c") < stops.IndexOf("b") && stops.IndexOf("b") < stops.IndexOf("a"), string.Join(",", stops));
+        }
+
+        Assert.All(pids, p => Assert.False(Os.Alive(p)));
+    }
+}
