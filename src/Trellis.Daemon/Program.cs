@@ -38,6 +38,11 @@ internal static class Program
         }
 
         var command = args[0];
+        if (command == "up")
+        {
+            GcBudget.EnsureForDaemon();
+        }
+
         var rest = new Arguments(command, args.Skip(1));
         try
         {
