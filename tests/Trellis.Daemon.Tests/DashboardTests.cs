@@ -36,19 +36,27 @@ public sealed class DashboardTests
         driver.Navigate().GoToUrl(url);
         var wait = new WebDriverWait(driver, DaemonProcess.Deadline);
 
+        // The page redraws the tree on every update: an element found a moment ago may be gone; look again.
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
+        void Click(string css) => wait.Until(_ =>
+        {
+            driver.FindElement(By.CssSelector(css)).Click();
+            return true;
+        });
+
         // The live tree: every node, with the program's pid.
         string PidCell(string node) => driver.FindElement(By.CssSelector($"tr[data-node='{node}'] td[data-field='pid']")).Text;
         wait.Until(_ => driver.FindElements(By.CssSelector("tr.node")).Count == 5);
         wait.Until(_ => PidCell("web") == webPid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Contains("rest_for_one", driver.FindElement(By.CssSelector("tr[data-node='backend']")).Text, StringComparison.Ordinal);
+        wait.Until(_ => driver.FindElement(By.CssSelector("tr[data-node='backend']")).Text.Contains("rest_for_one", StringComparison.Ordinal));
         Assert.Equal("live", driver.FindElement(By.Id("live")).Text);
 
         // A node's recent log lines.
-        driver.FindElement(By.CssSelector("tr[data-node='flaky'] td.name")).Click();
+        Click("tr[data-node='flaky'] td.name");
         wait.Until(_ => driver.FindElement(By.Id("logs")).Text.Contains("flaky says hello", StringComparison.Ordinal));
 
         // Kill: the supervisor restarts web (and, rest_for_one, worker); the page shows the new pid without a reload.
-        driver.FindElement(By.CssSelector("button[data-action='kill'][data-node='web']")).Click();
+        Click("button[data-action='kill'][data-node='web']");
         wait.Until(_ =>
         {
             var text = PidCell("web");
