@@ -82,7 +82,18 @@ internal static class UpCommand
                 return ExitCodes.AlreadyRunning;
             }
 
-            File.Delete(socket);
+            if (File.Exists(socket))
+            {
+                if (!IsSocket(socket))
+                {
+                    Console.Error.WriteLine($"trellis: {socket} exists and is not a socket; choose another --socket");
+                    return ExitCodes.Failed;
+                }
+
+                // A socket nobody answers on is left over from a daemon that was killed.
+                File.Delete(socket);
+            }
+
             return await RunTreeAsync(config, socket, logger).ConfigureAwait(false);
         }
     }
@@ -184,6 +195,12 @@ internal static class UpCommand
         }
 
         return await tree.ReloadAsync(next).ConfigureAwait(false);
+    }
+
+    private static unsafe bool IsSocket(string path)
+    {
+        OsProcess.Native.Stat st;
+        return OsProcess.Native.Libc.lstat(path, &st) == 0 && (st.Mode & OsProcess.Native.Constants.SIfMt) == 0xC000 /* S_IFSOCK */;
     }
 
     private static async Task<bool> AnswersAsync(string socket)
