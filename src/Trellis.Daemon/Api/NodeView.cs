@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Trellis.Daemon.Config;
 using Trellis.Daemon.Runtime;
 
@@ -75,14 +76,11 @@ internal sealed record NodeView
             Want = n.StopRequested ? "down" : "up",
             Paused = n.Paused,
             Restart = n.Parent is null ? null : n.Config.Restart.ToString().ToLowerInvariant(),
-            Strategy = n.Config is SupervisorConfig s ? Snake(s.Strategy.ToString()) : null,
+            Strategy = n.Config is SupervisorConfig s ? JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Strategy.ToString()) : null,
             Command = n.Config is ServiceConfig svc ? new OsProcess.ProgramSpec { FileName = svc.Command[0], Arguments = svc.Command.Skip(1).ToArray() }.CommandText() : null,
             Mailbox = info?.MessageQueueLength,
             Handled = info?.MessagesReceived,
             Children = withChildren && n.Config is SupervisorConfig ? n.Children.Select(c => Of(c, now, true)).ToArray() : null,
         };
     }
-
-    private static string Snake(string pascal) =>
-        string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

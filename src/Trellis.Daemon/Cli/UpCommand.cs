@@ -103,7 +103,7 @@ internal static class UpCommand
         var time = TimeProvider.System;
         await using var node = new Node();
         var events = new EventLog(time, e => Log.Event(logger, e.Node, e.Kind, e.Detail));
-        var ctx = new DaemonContext(node, time, events, new LogBudget(config.Logs.MaxTotal), logger);
+        var ctx = new DaemonContext(node, time, events, new LogBudget(config.Logs.MaxTotal));
         var tree = new ServiceTree(ctx, config);
         Log.Starting(logger, config.Root.Name, config.File, socket);
 

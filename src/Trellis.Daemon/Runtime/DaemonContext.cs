@@ -1,10 +1,9 @@
-using Microsoft.Extensions.Logging;
 using Trellis.Daemon.Logs;
 
 namespace Trellis.Daemon.Runtime;
 
-/// <summary>What every starter needs: the Trellis node, the clock, the event record, the log budget, a logger.</summary>
-internal sealed record DaemonContext(Node Node, TimeProvider Time, EventLog Events, LogBudget Budget, ILogger Logger)
+/// <summary>What every starter needs: the Trellis node, the clock, the event record, the log budget.</summary>
+internal sealed record DaemonContext(Node Node, TimeProvider Time, EventLog Events, LogBudget Budget)
 {
     /// <summary>Rewrites a service's status file from its node.</summary>
     public void WriteStatus(TreeNode node)

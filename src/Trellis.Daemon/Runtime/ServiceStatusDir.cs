@@ -1,4 +1,3 @@
-using Trellis.OsProcess.Internal;
 using Trellis.OsProcess.StatusFiles;
 
 namespace Trellis.Daemon.Runtime;
@@ -14,7 +13,7 @@ internal sealed class ServiceStatusDir : IDisposable
     private readonly StatusDirectory _dir;
     private readonly StatusLayout _layout;
     private readonly Lock _writeLock = new();
-    private Task? _control;
+    private ControlReader? _control;
     private bool _disposed;
 
     private ServiceStatusDir(StatusDirectory dir, StatusLayout layout)
@@ -53,13 +52,7 @@ internal sealed class ServiceStatusDir : IDisposable
     }
 
     /// <summary>Starts passing control bytes (but zero bytes) to <paramref name="onCommand"/>.</summary>
-    public void ReadControl(Action<byte> onCommand)
-    {
-        _control = FdPoller.Shared.Watch(
-            _dir.ControlFd,
-            fd => Drain(fd, onCommand),
-            closeWhenDone: false);
-    }
+    public void ReadControl(Action<byte> onCommand) => _control = new ControlReader(_dir, onCommand);
 
     /// <summary>
     /// Rewrites <c>status</c>. Writers on several threads (starts, exits, commands) take turns, since each goes
@@ -93,33 +86,10 @@ internal sealed class ServiceStatusDir : IDisposable
             _disposed = true;
         }
 
-        if (_control is not null)
-        {
-            FdPoller.Shared.Unwatch(_dir.ControlFd);
-        }
+        // The watch ends at once (the poller completes it on Unwatch); a control byte being handled meanwhile only
+        // queues a command, which the stopping daemon answers.
+        _control?.StopAsync().GetAwaiter().GetResult();
 
         _dir.Dispose();
-    }
-
-    private static unsafe bool Drain(int fd, Action<byte> onCommand)
-    {
-        var buffer = stackalloc byte[64];
-        while (true)
-        {
-            var n = (int)OsProcess.Native.Libc.read(fd, buffer, 64);
-            if (n <= 0)
-            {
-                // The FIFO is open read-write by the daemon itself, so it never reads end of file; EAGAIN ends a drain.
-                return true;
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                if (buffer[i] != 0)
-                {
-                    onCommand(buffer[i]);
-                }
-            }
-        }
     }
 }

@@ -1,42 +1,50 @@
+using Trellis.OsProcess.Internal;
 using Trellis.OsProcess.Native;
 
 namespace Trellis.OsProcess.StatusFiles;
 
 /// <summary>
-/// Reads command bytes from the control FIFO on a thread of its own (a FIFO read blocks) and hands each to
-/// <see cref="_onCommand"/>. Stopped by <see cref="StopAsync"/>, which wakes the read with a zero byte.
+/// Reads command bytes from a status directory's control FIFO on the shared <see cref="FdPoller"/> thread (no thread
+/// of its own, so a daemon can watch a thousand of them) and hands each one but zero to its handler. The FIFO is open
+/// read-write by its owner, so it never reads end of file; <see cref="StopAsync"/> ends the watch.
 /// </summary>
 internal sealed class ControlReader
 {
     private readonly StatusDirectory _dir;
     private readonly Action<byte> _onCommand;
-    private readonly Task _thread;
-    private volatile bool _stopping;
+    private readonly Task _watch;
 
     public ControlReader(StatusDirectory dir, Action<byte> onCommand)
     {
         _dir = dir;
         _onCommand = onCommand;
-        _thread = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _watch = FdPoller.Shared.Watch(dir.ControlFd, Drain, closeWhenDone: false);
     }
 
-    private unsafe void Run()
+    public async Task StopAsync()
+    {
+        FdPoller.Shared.Unwatch(_dir.ControlFd);
+        await _watch.ConfigureAwait(false);
+    }
+
+    private unsafe bool Drain(int fd)
     {
         var buffer = stackalloc byte[64];
-        while (!_stopping)
+        while (true)
         {
-            var n = Libc.read(_dir.ControlFd, buffer, 64);
-            if (n < 0)
+            var n = (int)Libc.read(fd, buffer, 64);
+            if (n < 0 && Libc.LastError == Constants.EINTR)
             {
-                if (Libc.LastError == Constants.EINTR)
-                {
-                    continue;
-                }
-
-                throw new IOException("reading the control FIFO failed: " + System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(Libc.LastError));
+                continue;
             }
 
-            for (var i = 0; i < n && !_stopping; i++)
+            if (n <= 0)
+            {
+                // EAGAIN: drained until the next byte comes.
+                return true;
+            }
+
+            for (var i = 0; i < n; i++)
             {
                 if (buffer[i] != 0)
                 {
@@ -44,12 +52,5 @@ internal sealed class ControlReader
                 }
             }
         }
-    }
-
-    public async Task StopAsync()
-    {
-        _stopping = true;
-        _dir.PokeControl();
-        await _thread.ConfigureAwait(false);
     }
 }

@@ -141,13 +141,6 @@ internal sealed class StatusDirectory : IDisposable
         System.IO.File.Move(temp, StatusFile, overwrite: true);
     }
 
-    /// <summary>Wakes a reader blocked on the control FIFO by writing one byte to it.</summary>
-    public unsafe void PokeControl()
-    {
-        byte zero = 0;
-        _ = Libc.write(_controlFd, &zero, 1);
-    }
-
     public void Dispose()
     {
         if (_okFd >= 0)
