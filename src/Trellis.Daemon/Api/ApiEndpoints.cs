@@ -135,13 +135,13 @@ internal static class ApiEndpoints
         }
 
         http.Response.ContentType = "application/x-ndjson";
-        var (reader, subscription) = log.Follow();
+        var (backlog, reader, subscription) = log.Follow(int.TryParse(http.Request.Query["lines"], out var n) ? Math.Clamp(n, 0, Logs.ServiceLog.RecentLines) : 10);
         using (subscription)
         {
             var cancel = http.RequestAborted;
             try
             {
-                foreach (var line in log.Tail(int.TryParse(http.Request.Query["lines"], out var n) ? Math.Clamp(n, 0, Logs.ServiceLog.RecentLines) : 10))
+                foreach (var line in backlog)
                 {
                     await WriteLineAsync(http, line, cancel).ConfigureAwait(false);
                 }

@@ -69,16 +69,18 @@ internal sealed class ServiceLog : IDisposable
         }
     }
 
-    /// <summary>Every line from now on, until the returned reader's owner disposes the subscription.</summary>
-    public (ChannelReader<LogLine> Reader, IDisposable Subscription) Follow()
+    /// <summary>
+    /// The last <paramref name="backlog"/> lines, and every line after them until the subscription is disposed: taken
+    /// under one lock, so no line is both in the backlog and in the reader, and none falls between them.
+    /// </summary>
+    public (IReadOnlyList<LogLine> Backlog, ChannelReader<LogLine> Reader, IDisposable Subscription) Follow(int backlog)
     {
         var channel = Channel.CreateBounded<LogLine>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
         lock (_lock)
         {
             _followers.Add(channel.Writer);
+            return (Tail(backlog), channel.Reader, new Unsubscribe(this, channel.Writer));
         }
-
-        return (channel.Reader, new Unsubscribe(this, channel.Writer));
     }
 
     public void Dispose()
@@ -114,20 +116,26 @@ internal sealed class ServiceLog : IDisposable
                 {
                     // A full or broken disk must not stop the program's pipe from being drained: the line stays in
                     // memory for the dashboard, and the failure is shown beside it.
-                    _recent.Enqueue(new LogLine(line.Time, "trellis", $"could not write {stream.Path}: {ex.Message}"));
+                    Remember(new LogLine(line.Time, "trellis", $"could not write {stream.Path}: {ex.Message}"));
                 }
             }
 
-            _recent.Enqueue(line);
-            if (_recent.Count > RecentLines)
-            {
-                _recent.Dequeue();
-            }
+            Remember(line);
+        }
+    }
 
-            foreach (var f in _followers)
-            {
-                f.TryWrite(line);
-            }
+    // Under the lock: keeps the line in memory and hands it to every follower.
+    private void Remember(LogLine line)
+    {
+        _recent.Enqueue(line);
+        if (_recent.Count > RecentLines)
+        {
+            _recent.Dequeue();
+        }
+
+        foreach (var f in _followers)
+        {
+            f.TryWrite(line);
         }
     }
 
