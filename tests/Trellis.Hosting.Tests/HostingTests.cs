@@ -23,6 +23,9 @@ public sealed class Journal
 
     public IReadOnlyList<string> Entries => [.. _entries];
 
+    /// <summary>A gate a test service may wait on, opened by the test.</summary>
+    public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public int Count(string entry) => _counts.GetValueOrDefault(entry);
 
     public void Add(string entry)
@@ -134,6 +137,27 @@ public sealed class Second(Journal journal) : IHostedService
     public Task StopAsync(CancellationToken cancellationToken) => _recorder.StopAsync(cancellationToken);
 }
 
+/// <summary>Its start finishes only when the test opens the gate.</summary>
+public sealed class SlowStart(Journal journal) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        journal.Add("start slow begun");
+        await journal.Gate.Task.WaitAsync(cancellationToken);
+        journal.Add("start slow done");
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Its start fails.</summary>
+public sealed class FailsToStart : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("no database");
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
 public class HostingTests
 {
     private static IHost Build(Action<TrellisBuilder> configure, Journal journal, TimeProvider? time = null, Dictionary<string, string?>? config = null)
@@ -191,6 +215,32 @@ public class HostingTests
         await journal.WaitUntil(j => j.Count("start second") == 1);
         await host.StopAsync();
         Assert.Equal(["start first", "start second", "stop second", "stop first"], journal.Entries);
+    }
+
+    [Fact]
+    public async Task AHostedService_HasStartedBeforeTheNextSiblingStarts()
+    {
+        var journal = new Journal();
+        using var host = Build(t => t.AddHostedService<SlowStart>().AddHostedService<Second>(), journal);
+        var started = host.StartAsync();
+        await journal.WaitUntil(j => j.Count("start slow begun") == 1);
+        Assert.False(started.IsCompleted);
+        journal.Gate.SetResult();
+        await started.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(["start slow begun", "start slow done", "start second"], journal.Entries);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task AHostedServiceWhoseStartFails_IsAFailedStartOfTheTree()
+    {
+        var journal = new Journal();
+        using var host = Build(t => t.AddHostedService<First>().AddHostedService<FailsToStart>().AddHostedService<Second>(), journal);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+        Assert.Contains("failed_to_start_child", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no database", error.Message, StringComparison.Ordinal);
+        // The first sibling was started and is stopped again; the one after the failure never starts.
+        Assert.Equal(["start first", "stop first"], journal.Entries);
     }
 
     [Fact]
@@ -269,10 +319,10 @@ public class HostingTests
         Node.Exit(kestrel.Pid, ExitReason.Kill);
         await Node.WaitForExitAsync(kestrel.Pid).WaitAsync(TimeSpan.FromSeconds(15));
         await journal.WaitUntil(j => j.Count("built") == 2);
-        // The killed worker could not stop its server, so the port may still be held by the old instance for a moment;
-        // the new one is running once the subtree lists it.
         var replacement = (await Supervisor.WhichChildrenAsync(web.Pid)).Single();
         Assert.NotEqual(kestrel.Pid, replacement.Pid);
+        // The killed worker's server was stopped and its port let go; the replacement listens on it.
+        Assert.Equal("pong", await client.GetStringAsync(new Uri("/ping", UriKind.Relative)));
         await host.StopAsync();
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetStringAsync(new Uri("/ping", UriKind.Relative)));
     }

@@ -2,50 +2,76 @@ using Microsoft.Extensions.Hosting;
 
 namespace Trellis.Hosting.Internal;
 
-/// <summary>A hosted service as a supervised child: start it, watch its ExecuteTask, stop it on an exit signal.</summary>
+/// <summary>
+/// A hosted service as a supervised child: a server whose init runs the service's <c>StartAsync</c>, so the start
+/// returns (and the next sibling starts) only once the service has started, as the generic host awaits each one in
+/// turn, and a service that fails to start is a failed start. It watches a BackgroundService's ExecuteTask, and stops
+/// the service on an exit signal.
+/// </summary>
 internal static class HostedServiceChild
 {
-    public static ChildSpec Spec(string id, Func<IHostedService> create, RestartType restart, Shutdown shutdown) => new()
-    {
-        Id = id,
-        Restart = restart,
-        Shutdown = shutdown,
-        Start = (sup, _) => new(StartResult.Ok(sup.SpawnLink(ctx => RunAsync(ctx, create)))),
-        Modules = [id],
-    };
-
-    private static async ValueTask RunAsync(ProcessContext context, Func<IHostedService> create)
-    {
-        context.TrapExit = true;
-        var service = create();
-        try
+    public static ChildSpec Spec(string id, Func<IHostedService> create, RestartType restart, Shutdown shutdown) =>
+        ChildSpec.ForServer(id, () => new Server(create)) with
         {
-            await service.StartAsync(context.CancellationToken).ConfigureAwait(false);
-            var self = context.Self;
-            if (service is BackgroundService { ExecuteTask: { } execute })
+            Restart = restart,
+            Shutdown = shutdown,
+            Modules = [id],
+        };
+
+    private sealed class Server(Func<IHostedService> create) : GenServer
+    {
+        private IHostedService? _service;
+
+        protected override async ValueTask<InitResult> InitAsync(object? argument)
+        {
+            // Trapping exits makes a shutdown run TerminateAsync, which stops the service.
+            Context.TrapExit = true;
+            var service = create();
+            try
             {
-                // The watch only sends a message: the process itself decides, in its own loop.
-                _ = execute.ContinueWith(static (t, s) => ((Pid)s!).Send(new Executed(t)), self, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                await service.StartAsync(Context.CancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await DisposeAsync(service).ConfigureAwait(false);
+                throw;
             }
 
-            while (true)
+            _service = service;
+            if (service is BackgroundService { ExecuteTask: { } execute })
             {
-                switch (await context.ReceiveAsync().ConfigureAwait(false))
+                // The watch only sends a message: the server itself decides, in its own loop.
+                _ = execute.ContinueWith(static (t, s) => ((Pid)s!).Send(new Executed(t)), Self, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            return InitResult.Ok();
+        }
+
+        protected override ServerResult HandleInfo(object message) => message switch
+        {
+            // ExecuteAsync threw: a crash with its exception. It returned: the service is done, a normal exit.
+            Executed { Task.IsFaulted: true } failed => ServerResult.Stop(ExitReason.FromException(failed.Task.Exception!.GetBaseException())),
+            Executed => ServerResult.Stop(ExitReason.Normal),
+            _ => base.HandleInfo(message),
+        };
+
+        protected override async ValueTask TerminateAsync(ExitReason reason)
+        {
+            if (_service is { } service)
+            {
+                _service = null;
+                try
                 {
-                    case ExitMessage exit:
-                        await service.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                        throw new ExitException(exit.Reason);
-                    case Executed { Task.IsFaulted: true } failed:
-                        await service.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.Task.Exception!.GetBaseException());
-                        break;
-                    case Executed:
-                        await service.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                        return;
+                    await service.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await DisposeAsync(service).ConfigureAwait(false);
                 }
             }
         }
-        finally
+
+        private static async ValueTask DisposeAsync(IHostedService service)
         {
             switch (service)
             {
