@@ -61,30 +61,31 @@ public sealed class TreeStartTests
     [Fact]
     public async Task Sigterm_stops_the_tree_in_reverse_order_and_leaves_nothing_running()
     {
+        // Each program notes its SIGTERM in one file as it takes it, so the file holds the order the stops happened in.
         var d = await DaemonProcess.StartAsync("""
             name: rev
             children:
               - service: a
-                command: [sleep, "1000"]
+                command: [sh, -c, 'trap "echo a >> $DIR/order; exit 0" TERM; sleep 1000 & wait']
               - supervisor: mid
                 children:
                   - service: b
-                    command: [sleep, "1000"]
+                    command: [sh, -c, 'trap "echo b >> $DIR/order; exit 0" TERM; sleep 1000 & wait']
                   - service: c
-                    command: [sh, -c, 'sleep 1000 & echo $! > $DIR/bg.pid; sleep 1000']
+                    command: [sh, -c, 'trap "echo c >> $DIR/order; exit 0" TERM; sleep 1000 & echo $! > $DIR/bg.pid; wait']
             """);
         var bg = Path.Combine(d.Dir, "bg.pid");
         await d.WaitForAsync(() => Task.FromResult(File.Exists(bg) && File.ReadAllText(bg).EndsWith('\n')), "c's background child");
         var background = int.Parse(File.ReadAllText(Path.Combine(d.Dir, "bg.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         var pids = new[] { await d.OsPidAsync("a"), await d.OsPidAsync("b"), await d.OsPidAsync("c"), background };
+        string order;
         await using (d)
         {
             Assert.Equal(0, await d.StopAsync());
-            var stops = d.Output.Split('\n').Where(l => l.Contains(": stopped shut down", StringComparison.Ordinal))
-                .Select(l => l.Split("trellis[4] ")[1].Split(':')[0]).ToList();
-            Assert.True(stops.IndexOf("c") < stops.IndexOf("b") && stops.IndexOf("b") < stops.IndexOf("a"), string.Join(",", stops));
+            order = File.ReadAllText(Path.Combine(d.Dir, "order"));
         }
 
+        Assert.Equal("c\nb\na\n", order);
         Assert.All(pids, p => Assert.False(Os.Alive(p)));
     }
 }
