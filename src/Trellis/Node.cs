@@ -115,7 +115,7 @@ public sealed class Node : IAsyncDisposable
             return false;
         }
 
-        lock (process)
+        lock (process.Sync)
         {
             if (!process.IsAlive || process.RegisteredName is not null || !_names.TryAdd(name, process))
             {
@@ -164,7 +164,7 @@ public sealed class Node : IAsyncDisposable
             return false;
         }
 
-        lock (process)
+        lock (process.Sync)
         {
             if (process.RegisteredName != name || !_names.TryRemove(new KeyValuePair<string, LocalProcess>(name, process)))
             {
@@ -236,7 +236,7 @@ public sealed class Node : IAsyncDisposable
         Interlocked.Decrement(ref _alive);
         if (process.RegisteredName is { } name)
         {
-            lock (process)
+            lock (process.Sync)
             {
                 _names.TryRemove(new KeyValuePair<string, LocalProcess>(name, process));
                 process.RegisteredName = null;

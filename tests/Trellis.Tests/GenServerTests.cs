@@ -115,6 +115,83 @@ public class GenServerTests
         Assert.Equal(ExitReason.Killed, ex.Reason);
     }
 
+    /// <summary>Blocks in the callback for "block" (a call) or a cast of a gate, until the test opens that gate.</summary>
+    private sealed class Gated : GenServer
+    {
+        protected override async ValueTask<ServerResult> HandleCallAsync(object request, From from)
+        {
+            if (request is TaskCompletionSource gate)
+            {
+                await gate.Task;
+            }
+
+            return Reply(request);
+        }
+
+        protected override async ValueTask<ServerResult> HandleCastAsync(object request)
+        {
+            if (request is (TaskCompletionSource entered, TaskCompletionSource gate))
+            {
+                entered.SetResult();
+                await gate.Task;
+            }
+
+            return NoReply();
+        }
+    }
+
+    [Fact]
+    public async Task Call_ServerKilledWithCallsQueued_EveryQueuedCallerFailsWithKilled()
+    {
+        // The server takes a batch of its queue at once (the cast and the calls behind it), and is killed while it
+        // works on the first; calls that arrive after the batch wait in the other part of the mailbox. All fail.
+        await using var probe = new Probe();
+        var server = (await GenServer.StartAsync(probe.Node, () => new Gated())).Pid;
+        var first = new TaskCompletionSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource();
+        var blocked = GenServer.CallAsync(server, first, Timeout.InfiniteTimeSpan).AsTask();
+        GenServer.Cast(server, (entered, second));
+        var batched = Enumerable.Range(0, 50).Select(i => GenServer.CallAsync(server, i, Timeout.InfiniteTimeSpan).AsTask()).ToList();
+        first.SetResult();
+        Assert.Equal(first, await blocked);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(50, Node.GetProcessInfo(server)!.MessageQueueLength);
+        var later = Enumerable.Range(0, 50).Select(i => GenServer.CallAsync(server, i, Timeout.InfiniteTimeSpan).AsTask()).ToList();
+        Node.Exit(server, ExitReason.Kill);
+        foreach (var call in batched.Concat(later))
+        {
+            var ex = await Assert.ThrowsAsync<CallException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(ExitReason.Killed, ex.Reason);
+        }
+
+        second.SetResult();
+    }
+
+    [Fact]
+    public async Task Cast_ToAPlainProcess_ArrivesAsACastMessage_AndInOrderWithOtherMessages()
+    {
+        await using var probe = new Probe();
+        var received = new TaskCompletionSource<List<object>>();
+        var pid = probe.Node.Spawn(async ctx =>
+        {
+            var messages = new List<object>();
+            for (var i = 0; i < 3; i++)
+            {
+                messages.Add(await ctx.ReceiveAsync());
+            }
+
+            received.SetResult(messages);
+        });
+        pid.Send("before");
+        GenServer.Cast(pid, "request");
+        pid.Send("after");
+        var got = await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("before", got[0]);
+        Assert.Equal("CastRequest { Request = request }", got[1].ToString());
+        Assert.Equal("after", got[2]);
+    }
+
     [Fact]
     public async Task Call_DeadServer_FailsWithNoproc()
     {

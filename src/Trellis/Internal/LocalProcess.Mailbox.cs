@@ -1,18 +1,35 @@
+using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 
 namespace Trellis.Internal;
 
-/// <summary>The mailbox: a ring buffer and at most one waiting receive, which a sender hands its message to directly.</summary>
+/// <summary>
+/// The mailbox, in two rings as the BEAM's outer and inner queues: senders append to the outer one under the lock; the
+/// process itself takes the whole outer ring at once when its inner one is empty, and then reads the inner one without
+/// the lock, so a busy process and its senders do not meet on the lock at every message. At most one receive waits,
+/// and a sender hands its message to it directly. A cast is kept as its bare request with a mark in its slot, not in
+/// an envelope object: a server's loop takes it as it is, and only a plain receive sees it wrapped.
+/// </summary>
 internal sealed partial class LocalProcess : IValueTaskSource<object?>
 {
-    private object?[]? _buffer;
-    private int _head;
-    private int _count;
+    // The outer ring, in an object of its own that is also the process's lock, so the senders' writes (the ring's
+    // fields and the lock word) stay off the lines the process reads at every message.
+    private readonly Outbox _outbox = new();
+
+    // The inner ring, made at the first batch: only the process's own receives change it; Terminate, from any thread,
+    // marks it closed and scans its slots for calls to fail. Every message is in at least one slot while it moves, and
+    // a slot is cleared before the taker checks the mark, so every call is failed by one side or the other (failing is
+    // idempotent). It is an object of its own, padded, so the senders' writes to the outer ring's fields do not evict
+    // the line the process reads at every message.
+    private Inbox? _inbox;
+
     private ManualResetValueTaskSourceCore<object?> _waiter;
     private Predicate<object>? _waitMatch;
     private ITimer? _waitTimer;
     private long _received;
     private bool _quietWait;
+    private bool _handedCast;
+    private bool _lastCast;
 
     /// <summary>What a quiet receive returns once the process has exited (internal loops end on it without an exception).</summary>
     internal static readonly object DeadSentinel = new();
@@ -21,28 +38,39 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     {
         get
         {
-            lock (this)
+            lock (_outbox)
             {
-                return _count;
+                return _outbox.Count + (_inbox?.Count ?? 0);
             }
         }
     }
 
     /// <summary>Messages taken out of the mailbox so far.</summary>
-    public long MessagesReceived => Interlocked.Read(ref _received);
+    public long MessagesReceived => Interlocked.Read(ref _received) + (_inbox is { } inbox ? Interlocked.Read(ref inbox.Taken) : 0);
+
+    /// <summary>Whether the message the last quiet receive returned is a cast's bare request. The process's own.</summary>
+    internal bool LastReceivedCast => _lastCast;
+
+    /// <summary>The lock that guards the process's state.</summary>
+    internal object Sync => _outbox;
 
     /// <summary>Puts a message in the mailbox, or hands it to the waiting receive. False if the process is dead.</summary>
-    internal bool Enqueue(object message)
+    internal bool Enqueue(object message) => Enqueue(message, cast: false);
+
+    /// <summary>Puts a cast's request in the mailbox, marked as a cast. False if the process is dead.</summary>
+    internal bool EnqueueCast(object request) => Enqueue(request, cast: true);
+
+    private bool Enqueue(object message, bool cast)
     {
         ITimer? timer = null;
-        lock (this)
+        lock (_outbox)
         {
             if (_exitReason is not null)
             {
                 return false;
             }
 
-            if (!EnqueueLocked(message, ref timer))
+            if (!EnqueueLocked(message, cast, ref timer))
             {
                 return true;
             }
@@ -54,102 +82,210 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     }
 
     /// <summary>Returns true when the message went to the waiting receive, which the caller must then complete outside the lock.</summary>
-    private bool EnqueueLocked(object message, ref ITimer? timer)
+    private bool EnqueueLocked(object message, ref ITimer? timer) => EnqueueLocked(message, cast: false, ref timer);
+
+    private bool EnqueueLocked(object message, bool cast, ref ITimer? timer)
     {
-        if ((_flags & FlagWaiting) != 0 && (_waitMatch is null || _waitMatch(message)))
+        if ((_flags & FlagWaiting) != 0 && (_waitMatch is null || _waitMatch(cast ? new CastRequest(message) : message)))
         {
             _flags &= ~FlagWaiting;
             _waitMatch = null;
             timer = _waitTimer;
             _waitTimer = null;
+            _handedCast = cast;
             _received++;
             return true;
         }
 
-        Push(message);
+        Push(new Slot(message, cast));
         return false;
     }
 
-    private void Push(object message)
+    private void Push(Slot slot)
     {
-        if (_buffer is null)
+        if (_outbox.Items is null)
         {
-            _buffer = new object?[4];
+            _outbox.Items = new Slot[4];
         }
-        else if (_count == _buffer.Length)
+        else if (_outbox.Count == _outbox.Items.Length)
         {
-            var bigger = new object?[_buffer.Length * 2];
-            for (var i = 0; i < _count; i++)
+            var bigger = new Slot[_outbox.Items.Length * 2];
+            for (var i = 0; i < _outbox.Count; i++)
             {
-                bigger[i] = _buffer[(_head + i) & (_buffer.Length - 1)];
+                bigger[i] = _outbox.Items[(_outbox.Head + i) & (_outbox.Items.Length - 1)];
             }
 
-            _buffer = bigger;
-            _head = 0;
+            _outbox.Items = bigger;
+            _outbox.Head = 0;
         }
 
-        _buffer[(_head + _count) & (_buffer.Length - 1)] = message;
-        _count++;
+        _outbox.Items[(_outbox.Head + _outbox.Count) & (_outbox.Items.Length - 1)] = slot;
+        _outbox.Count++;
     }
 
-    private object RemoveAt(int index)
+    /// <summary>Takes the message at <paramref name="index"/> out of a ring, moving the ones before it up by one.</summary>
+    private static Slot RemoveAt(Slot[] buffer, ref int head, int index)
     {
-        var buffer = _buffer!;
         var mask = buffer.Length - 1;
-        var message = buffer[(_head + index) & mask]!;
+        var slot = buffer[(head + index) & mask];
         for (var i = index; i > 0; i--)
         {
-            buffer[(_head + i) & mask] = buffer[(_head + i - 1) & mask];
+            ref var to = ref buffer[(head + i) & mask];
+            ref readonly var from = ref buffer[(head + i - 1) & mask];
+            to.Cast = from.Cast;
+            Volatile.Write(ref to.Message, from.Message);
         }
 
-        buffer[_head] = null;
-        _head = (_head + 1) & mask;
-        _count--;
-        _received++;
-        return message;
+        Volatile.Write(ref buffer[head].Message, null);
+        head = (head + 1) & mask;
+        return slot;
     }
 
-    /// <summary>Removes every queued message that <paramref name="match"/> accepts; returns how many.</summary>
-    internal int RemoveAll(Predicate<object> match)
+    /// <summary>Under the lock: the outer ring's message at <paramref name="index"/>.</summary>
+    private Slot RemoveOuterAt(int index)
     {
-        lock (this)
+        var slot = RemoveAt(_outbox.Items!, ref _outbox.Head, index);
+        _outbox.Count--;
+        _received++;
+        return slot;
+    }
+
+    /// <summary>The process's own: the inner ring's message at <paramref name="index"/>.</summary>
+    private static Slot RemoveInnerAt(Inbox inbox, int index)
+    {
+        var slot = RemoveAt(inbox.Items!, ref inbox.Head, index);
+        inbox.Count--;
+        inbox.Taken++;
+        return slot;
+    }
+
+    /// <summary>
+    /// The process's own receive, without the lock: the oldest message of the inner ring, or null when it is empty or
+    /// the process has exited (a call taken then is failed here, in case Terminate's scan no longer saw it).
+    /// </summary>
+    private object? TakeInner(bool quiet)
+    {
+        if (_inbox is not { Count: > 0 } inbox)
         {
-            if (_buffer is null || _count == 0)
+            return null;
+        }
+
+        var slot = RemoveInnerAt(inbox, 0);
+        Interlocked.MemoryBarrier();
+        if (inbox.Closed)
+        {
+            (slot.Message as ICallRequest)?.Fail(_exitReason!);
+            return null;
+        }
+
+        return Deliver(slot, quiet);
+    }
+
+    /// <summary>A runtime loop gets a cast's bare request and the mark; any other receive gets the envelope.</summary>
+    private object Deliver(Slot slot, bool quiet)
+    {
+        if (quiet)
+        {
+            // Written only when it changes: a run of casts (or of anything else) leaves the process's line alone.
+            if (_lastCast != slot.Cast)
             {
-                return 0;
+                _lastCast = slot.Cast;
             }
 
-            var mask = _buffer.Length - 1;
-            var kept = 0;
-            for (var i = 0; i < _count; i++)
+            return slot.Message!;
+        }
+
+        return View(slot);
+    }
+
+    /// <summary>The message as user code sees it.</summary>
+    private static object View(in Slot slot) => slot.Cast ? new CastRequest(slot.Message!) : slot.Message!;
+
+    /// <summary>
+    /// Under the lock, with the inner ring empty: the outer ring becomes the inner one, and the old inner array the
+    /// outer. Returns the inbox.
+    /// </summary>
+    private Inbox SwapRings()
+    {
+        var inbox = _inbox ??= new Inbox();
+        (inbox.Items, _outbox.Items) = (_outbox.Items, inbox.Items);
+        inbox.Head = _outbox.Head;
+        _outbox.Head = 0;
+        inbox.Count = _outbox.Count;
+        _outbox.Count = 0;
+        return inbox;
+    }
+
+    /// <summary>Under the lock, as the process exits: closes the inner ring and returns its slots, for Terminate's scan.</summary>
+    private Slot[]? CloseInbox()
+    {
+        if (_inbox is not { } inbox)
+        {
+            return null;
+        }
+
+        inbox.Closed = true;
+        return inbox.Items;
+    }
+
+    /// <summary>Removes every queued message that <paramref name="match"/> accepts; returns how many. The process's own.</summary>
+    internal int RemoveAll(Predicate<object> match)
+    {
+        lock (_outbox)
+        {
+            var removed = 0;
+            for (var i = (_inbox?.Count ?? 0) - 1; i >= 0; i--)
             {
-                var message = _buffer[(_head + i) & mask]!;
-                if (!match(message))
+                var inbox = _inbox!;
+                if (match(View(inbox.Items![(inbox.Head + i) & (inbox.Items.Length - 1)])))
                 {
-                    _buffer[(_head + kept) & mask] = message;
+                    RemoveAt(inbox.Items, ref inbox.Head, i);
+                    inbox.Count--;
+                    removed++;
+                }
+            }
+
+            if (_outbox.Items is null || _outbox.Count == 0)
+            {
+                return removed;
+            }
+
+            var mask = _outbox.Items.Length - 1;
+            var kept = 0;
+            for (var i = 0; i < _outbox.Count; i++)
+            {
+                var slot = _outbox.Items[(_outbox.Head + i) & mask];
+                if (!match(View(slot)))
+                {
+                    _outbox.Items[(_outbox.Head + kept) & mask] = slot;
                     kept++;
                 }
             }
 
-            for (var i = kept; i < _count; i++)
+            for (var i = kept; i < _outbox.Count; i++)
             {
-                _buffer[(_head + i) & mask] = null;
+                _outbox.Items[(_outbox.Head + i) & mask] = default;
             }
 
-            var removed = _count - kept;
-            _count = kept;
+            removed += _outbox.Count - kept;
+            _outbox.Count = kept;
             return removed;
         }
     }
 
     public override ValueTask<object> ReceiveAsync()
     {
-        lock (this)
+        if (TakeInner(quiet: false) is { } next)
+        {
+            return new ValueTask<object>(next);
+        }
+
+        lock (_outbox)
         {
             ThrowIfDead();
-            if (_count > 0)
+            if (_outbox.Count > 0)
             {
-                return new ValueTask<object>(RemoveAt(0));
+                return new ValueTask<object>(View(RemoveInnerAt(SwapRings(), 0)));
             }
 
             BeginWaitLocked(null, quiet: false);
@@ -166,7 +302,10 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         return ReceiveCoreAsync(match, timeout, quiet: false);
     }
 
-    /// <summary>A receive for the runtime's own loops: returns <see cref="DeadSentinel"/> instead of throwing once the process has exited.</summary>
+    /// <summary>
+    /// A receive for the runtime's own loops: returns <see cref="DeadSentinel"/> instead of throwing once the process
+    /// has exited, and a cast as its bare request with <see cref="LastReceivedCast"/> set.
+    /// </summary>
     internal ValueTask<object?> ReceiveQuietAsync(TimeSpan timeout) => ReceiveCoreAsync(null, timeout, quiet: true);
 
     private ValueTask<object?> ReceiveCoreAsync(Predicate<object>? match, TimeSpan timeout, bool quiet)
@@ -176,20 +315,49 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a receive timeout must be zero or more, or Timeout.InfiniteTimeSpan");
         }
 
-        short version;
-        lock (this)
+        if (match is null && TakeInner(quiet) is { } next)
         {
+            return new ValueTask<object?>(next);
+        }
+
+        short version;
+        lock (_outbox)
+        {
+            if (_lastCast)
+            {
+                _lastCast = false;
+            }
+
             if (quiet && _exitReason is not null)
             {
                 return new ValueTask<object?>(DeadSentinel);
             }
 
             ThrowIfDead();
-            for (var i = 0; i < _count; i++)
+            if (match is null)
             {
-                if (match is null || match(_buffer![(_head + i) & (_buffer.Length - 1)]!))
+                if (_outbox.Count > 0)
                 {
-                    return new ValueTask<object?>(RemoveAt(i));
+                    return new ValueTask<object?>(Deliver(RemoveInnerAt(SwapRings(), 0), quiet));
+                }
+            }
+            else
+            {
+                for (var i = 0; i < (_inbox?.Count ?? 0); i++)
+                {
+                    var inbox = _inbox!;
+                    if (match(View(inbox.Items![(inbox.Head + i) & (inbox.Items.Length - 1)])))
+                    {
+                        return new ValueTask<object?>(View(RemoveInnerAt(inbox, i)));
+                    }
+                }
+
+                for (var i = 0; i < _outbox.Count; i++)
+                {
+                    if (match(View(_outbox.Items![(_outbox.Head + i) & (_outbox.Items.Length - 1)])))
+                    {
+                        return new ValueTask<object?>(View(RemoveOuterAt(i)));
+                    }
                 }
             }
 
@@ -214,6 +382,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     {
         _waiter.Reset();
         _quietWait = quiet;
+        _handedCast = false;
         _waitMatch = match;
         _flags |= FlagWaiting;
     }
@@ -221,7 +390,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     private void ArmTimeout(TimeSpan timeout, short version)
     {
         var timer = _node.TimeProvider.CreateTimer(static s => ((WaitTimeout)s!).Fire(), new WaitTimeout(this, version), timeout, Timeout.InfiniteTimeSpan);
-        lock (this)
+        lock (_outbox)
         {
             if ((_flags & FlagWaiting) != 0 && _waiter.Version == version && _waitTimer is null)
             {
@@ -236,7 +405,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     private void OnWaitTimeout(short version)
     {
         ITimer? timer;
-        lock (this)
+        lock (_outbox)
         {
             if ((_flags & FlagWaiting) == 0 || _waiter.Version != version)
             {
@@ -256,13 +425,63 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     object? IValueTaskSource<object?>.GetResult(short token)
     {
         var result = _waiter.GetResult(token);
-        return ReferenceEquals(result, DeadSentinel) && !_quietWait ? throw new ProcessExitedException(_exitReason!) : result;
+        if (ReferenceEquals(result, DeadSentinel))
+        {
+            return _quietWait ? result : throw new ProcessExitedException(_exitReason!);
+        }
+
+        if (_quietWait)
+        {
+            _lastCast = _handedCast;
+            return result;
+        }
+
+        return _handedCast && result is not null ? new CastRequest(result) : result;
     }
 
     ValueTaskSourceStatus IValueTaskSource<object?>.GetStatus(short token) => _waiter.GetStatus(token);
 
     void IValueTaskSource<object?>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _waiter.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>
+    /// The inner ring's state. The fields sit 64 bytes into a 128-byte object, so no other object's fields share
+    /// their cache line.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private sealed class Inbox
+    {
+        [FieldOffset(64)]
+        public Slot[]? Items;
+
+        [FieldOffset(72)]
+        public int Head;
+
+        [FieldOffset(76)]
+        public volatile int Count;
+
+        [FieldOffset(80)]
+        public volatile bool Closed;
+
+        /// <summary>Messages the process took from this ring (it alone counts them).</summary>
+        [FieldOffset(88)]
+        public long Taken;
+    }
+
+    /// <summary>The outer ring's state, and the process's lock.</summary>
+    private sealed class Outbox
+    {
+        public Slot[]? Items;
+        public int Head;
+        public int Count;
+    }
+
+    /// <summary>A message in a ring: the message, and whether it is a cast's bare request.</summary>
+    private struct Slot(object message, bool cast)
+    {
+        public object? Message = message;
+        public bool Cast = cast;
+    }
 
     private sealed class WaitTimeout(LocalProcess process, short version)
     {

@@ -68,7 +68,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>Links unless already linked (one lock when it is, as after a start_link).</summary>
     internal void EnsureLinked(Pid other)
     {
-        lock (this)
+        lock (_outbox)
         {
             if (_links is LocalProcess single ? ReferenceEquals(single, other.Process) : _links is HashSet<LocalProcess> set && set.Contains(other.Process!))
             {
@@ -107,9 +107,9 @@ internal sealed partial class LocalProcess : IDownWatcher
         }
 
         var (first, second) = Id < target.Id ? (this, target) : (target, this);
-        lock (first)
+        lock (first._outbox)
         {
-            lock (second)
+            lock (second._outbox)
             {
                 RemoveLinkLocked(target);
                 target.RemoveLinkLocked(this);
@@ -120,9 +120,9 @@ internal sealed partial class LocalProcess : IDownWatcher
     internal static bool TryLink(LocalProcess a, LocalProcess b)
     {
         var (first, second) = a.Id < b.Id ? (a, b) : (b, a);
-        lock (first)
+        lock (first._outbox)
         {
-            lock (second)
+            lock (second._outbox)
             {
                 if (a._exitReason is not null || b._exitReason is not null)
                 {
@@ -169,7 +169,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>The processes linked to this one (a snapshot).</summary>
     internal List<Pid> LinkedPids()
     {
-        lock (this)
+        lock (_outbox)
         {
             return _links switch
             {
@@ -200,7 +200,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>A linked process exited. Ignored if the link was removed meanwhile (unlink wins).</summary>
     private void OnLinkedExit(LocalProcess from, ExitReason reason)
     {
-        lock (this)
+        lock (_outbox)
         {
             if (_exitReason is not null || !RemoveLinkLocked(from))
             {
@@ -238,7 +238,7 @@ internal sealed partial class LocalProcess : IDownWatcher
 
         ITimer? timer = null;
         object? message = null;
-        lock (this)
+        lock (_outbox)
         {
             if (_exitReason is not null)
             {
@@ -282,7 +282,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>Adds a monitor on this process; if it is already dead the watcher gets DOWN noproc at once.</summary>
     internal void AddMonitorOrFail(MonitorRef monitor)
     {
-        lock (this)
+        lock (_outbox)
         {
             if (_exitReason is null)
             {
@@ -308,7 +308,7 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     private void RemoveMonitor(MonitorRef monitor)
     {
-        lock (this)
+        lock (_outbox)
         {
             switch (_monitors)
             {
@@ -331,7 +331,7 @@ internal sealed partial class LocalProcess : IDownWatcher
         }
 
         bool wasActive;
-        lock (this)
+        lock (_outbox)
         {
             wasActive = monitor.Active;
             monitor.Active = false;
@@ -367,7 +367,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     {
         ITimer? timer = null;
         DownMessage message;
-        lock (this)
+        lock (_outbox)
         {
             if (!monitor.Active || _exitReason is not null)
             {
@@ -389,7 +389,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>How many processes monitor this one.</summary>
     internal int MonitorCount()
     {
-        lock (this)
+        lock (_outbox)
         {
             return _monitors switch
             {

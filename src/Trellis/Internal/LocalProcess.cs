@@ -1,7 +1,7 @@
 namespace Trellis.Internal;
 
 /// <summary>
-/// A lightweight process: a mailbox plus code. All mutable state is guarded by the object's own monitor;
+/// A lightweight process: a mailbox plus code. All mutable state is guarded by one lock, <see cref="Sync"/>;
 /// links and monitors that span two processes take both locks in pid order.
 /// </summary>
 internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
@@ -64,7 +64,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         get => (Volatile.Read(ref _flags) & FlagTrapExit) != 0;
         set
         {
-            lock (this)
+            lock (_outbox)
             {
                 _flags = value ? _flags | FlagTrapExit : _flags & ~FlagTrapExit;
             }
@@ -75,7 +75,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     {
         get
         {
-            lock (this)
+            lock (_outbox)
             {
                 if (_exitReason is not null)
                 {
@@ -154,13 +154,14 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     {
         object? links;
         object? monitors;
-        object?[]? leftovers;
+        Slot[]? leftovers;
         int head;
         int count;
         bool wakeWaiter;
         ITimer? timer;
         CancellationTokenSource? cts;
-        lock (this)
+        Slot[]? inner;
+        lock (_outbox)
         {
             if (_exitReason is not null)
             {
@@ -172,11 +173,11 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
             _links = null;
             monitors = _monitors;
             _monitors = null;
-            leftovers = _buffer;
-            head = _head;
-            count = _count;
-            _buffer = null;
-            _count = 0;
+            leftovers = _outbox.Items;
+            head = _outbox.Head;
+            count = _outbox.Count;
+            _outbox.Items = null;
+            _outbox.Count = 0;
             // A runtime loop parked in a quiet receive has nothing left to run: it is not resumed at all, and its
             // state machine is collected. User code waiting in a receive is resumed so its finally blocks run.
             wakeWaiter = (_flags & FlagWaiting) != 0 && !_quietWait;
@@ -185,6 +186,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
             _waitTimer = null;
             _waitMatch = null;
             cts = _cts;
+            inner = CloseInbox();
         }
 
         timer?.Dispose();
@@ -192,6 +194,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         CancelToken(cts);
         Extension?.OnExit(reason);
         FailCalls(leftovers, head, count, reason);
+        FailInnerCalls(inner, reason);
         SignalLinks(links, reason);
         SignalMonitors(monitors, reason);
         if (wakeWaiter)
@@ -219,7 +222,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         }
     }
 
-    private static void FailCalls(object?[]? buffer, int head, int count, ExitReason reason)
+    private static void FailCalls(Slot[]? buffer, int head, int count, ExitReason reason)
     {
         if (buffer is null)
         {
@@ -228,7 +231,28 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
 
         for (var i = 0; i < count; i++)
         {
-            if (buffer[(head + i) & (buffer.Length - 1)] is ICallRequest call)
+            if (buffer[(head + i) & (buffer.Length - 1)].Message is ICallRequest call)
+            {
+                call.Fail(reason);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fails the calls in the inner ring, which the process may be reading at this moment: every slot is looked at, and
+    /// the exit reason was published before (a taker that cleared a slot first sees it, and fails that call itself).
+    /// </summary>
+    private static void FailInnerCalls(Slot[]? inner, ExitReason reason)
+    {
+        if (inner is null)
+        {
+            return;
+        }
+
+        Interlocked.MemoryBarrier();
+        for (var i = 0; i < inner.Length; i++)
+        {
+            if (Volatile.Read(ref inner[i].Message) is ICallRequest call)
             {
                 call.Fail(reason);
             }

@@ -169,7 +169,7 @@ public abstract partial class GenServer
     public static bool Cast(Pid server, object request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return server.Send(new CastRequest(request));
+        return server.Process is { } process && process.EnqueueCast(request);
     }
 
     /// <summary>Answers a call that a callback left without a reply (<c>GenServer.reply</c>); may be used from any thread.</summary>

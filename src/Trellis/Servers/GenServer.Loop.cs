@@ -95,13 +95,14 @@ public abstract partial class GenServer
                         return;
                     }
 
+                    // A cast arrives as its bare request, marked as a cast in the mailbox (no envelope per cast).
                     switch (message)
                     {
+                        case var request when process.LastReceivedCast:
+                            result = await HandleCastAsync(request).ConfigureAwait(false);
+                            break;
                         case CallRequest call:
                             result = await DispatchCallAsync(call).ConfigureAwait(false);
-                            break;
-                        case CastRequest cast:
-                            result = await HandleCastAsync(cast.Request).ConfigureAwait(false);
                             break;
                         case ExitMessage exit when exit.From == Parent:
                             result = ServerResult.Stop(exit.Reason);
