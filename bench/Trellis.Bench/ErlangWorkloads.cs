@@ -28,17 +28,18 @@ internal static class ErlangWorkloads
                 return null;
             }
 
-            var results = new Dictionary<string, double>();
+            // A figure printed more than once (a workload run several times) counts as its median.
+            var results = new Results();
             foreach (var line in run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 var parts = line.Trim().Split(' ');
                 if (parts.Length == 2 && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
                 {
-                    results[parts[0]] = value;
+                    results.Add(parts[0], value);
                 }
             }
 
-            return results;
+            return results.Medians();
         }
         catch (System.ComponentModel.Win32Exception ex)
         {

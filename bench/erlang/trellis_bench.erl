@@ -10,7 +10,8 @@ main([N1, N2, N3, N4]) ->
     Crashes = list_to_integer(N3), Calls = list_to_integer(N4),
     spawn_exit(Spawns),
     idle_memory(Children),
-    dynamic(Children),
+    %% The dynamic workload runs five times; the harness reports each figure's median (as the .NET side does).
+    [dynamic(Children) || _ <- lists:seq(1, 5)],
     restart(Crashes),
     group_restart(one_for_all, 100, max(20, Crashes div 50)),
     group_restart(rest_for_one, 100, max(20, Crashes div 50)),

@@ -41,38 +41,77 @@ public abstract partial class GenServer
         };
     }
 
-    private async ValueTask RunAsync()
+    /// <summary>
+    /// Init, then the loop. An init that finishes at once (the usual case) leads straight into <see cref="LoopAsync"/>,
+    /// so an idle server holds only the loop's small state machine.
+    /// </summary>
+    private ValueTask RunAsync()
     {
-        var process = _process!;
-        InitResult init;
+        ValueTask<InitResult> pending;
         try
         {
-            init = await InitAsync(_argument).ConfigureAwait(false);
+            pending = InitAsync(_argument);
         }
         catch (Exception ex)
         {
-            var reason = ExitReason.FromException(ex);
-            FailStart(process, reason, StartResult.Fail(reason));
+            FailInit(ex);
+            return default;
+        }
+
+        return pending.IsCompletedSuccessfully ? AfterInit(pending.Result) : RunAfterPendingInitAsync(pending);
+    }
+
+    private async ValueTask RunAfterPendingInitAsync(ValueTask<InitResult> pending)
+    {
+        InitResult init;
+        try
+        {
+            init = await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            FailInit(ex);
             return;
         }
 
+        await AfterInit(init).ConfigureAwait(false);
+    }
+
+    private void FailInit(Exception ex)
+    {
+        var reason = ExitReason.FromException(ex);
+        FailStart(_process!, reason, StartResult.Fail(reason));
+    }
+
+    private ValueTask AfterInit(InitResult init)
+    {
+        var process = _process!;
         _argument = null;
         switch (init.Status)
         {
             case StartStatus.Ignore:
                 FailStart(process, ExitReason.Normal, StartResult.Ignore);
-                return;
+                return default;
             case StartStatus.Error:
                 FailStart(process, init.StopReason!, StartResult.Fail(init.StopReason!));
-                return;
+                return default;
         }
 
         SignalStarted(StartResult.Ok(Self));
-        var continuation = init.Continuation;
-        var timeout = init.Timeout;
-        if (process.StartedInline && (continuation is not null || process.MessageQueueLength > 0))
+
+        // Leave the starter's thread: the start has returned, the server's own work goes on elsewhere.
+        var yieldFirst = process.StartedInline && (init.Continuation is not null || process.MessageQueueLength > 0);
+        return LoopAsync(process, init.Continuation, init.Timeout, yieldFirst);
+    }
+
+    /// <summary>
+    /// One message at a time. Only the process, the pending continuation and the timeout live across its awaits: the
+    /// state machine every idle server keeps is that small. Rare paths (a crash, a stop) are methods of their own.
+    /// </summary>
+    private async ValueTask LoopAsync(LocalProcess process, object? continuation, TimeSpan? timeout, bool yieldFirst)
+    {
+        if (yieldFirst)
         {
-            // Leave the starter's thread: the start has returned, the server's own work goes on elsewhere.
             await Task.Yield();
         }
 
@@ -95,60 +134,69 @@ public abstract partial class GenServer
                         return;
                     }
 
-                    // A cast arrives as its bare request, marked as a cast in the mailbox (no envelope per cast).
-                    switch (message)
-                    {
-                        case var request when process.LastReceivedCast:
-                            result = await HandleCastAsync(request).ConfigureAwait(false);
-                            break;
-                        case CallRequest call:
-                            result = await DispatchCallAsync(call).ConfigureAwait(false);
-                            break;
-                        case ExitMessage exit when exit.From == Parent:
-                            result = ServerResult.Stop(exit.Reason);
-                            break;
-                        case StopRequest stop:
-                            result = ServerResult.Stop(stop.Reason);
-                            break;
-                        default:
-                            result = await HandleInfoAsync(message).ConfigureAwait(false);
-                            break;
-                    }
+                    result = await HandleAsync(process, message).ConfigureAwait(false);
                 }
             }
             catch (Exception ex)
             {
-                // A crash, or exit(Reason) from a callback: terminate runs with the reason, then the process exits with it.
-                var reason = ExitReason.FromException(ex);
-                if (process.IsAlive)
-                {
-                    await TerminateAfterErrorAsync(process, reason, ex).ConfigureAwait(false);
-                }
-
-                process.Terminate(reason);
+                await CrashAsync(process, ex).ConfigureAwait(false);
                 return;
             }
 
             if (result.Action == ServerAction.Stop)
             {
-                var reason = result.StopReason!;
-                try
-                {
-                    await TerminateAsync(reason).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    reason = ExitReason.FromException(ex);
-                    process.Node.Log.ServerTerminating(GetType().Name, Self, reason, ex);
-                }
-
-                process.Terminate(reason);
+                await StopWithAsync(process, result.StopReason!).ConfigureAwait(false);
                 return;
             }
 
             continuation = result.Continuation;
             timeout = result.Timeout;
         }
+    }
+
+    /// <summary>The callback for a message. A cast arrives as its bare request, marked as a cast in the mailbox.</summary>
+    private ValueTask<ServerResult> HandleAsync(LocalProcess process, object message)
+    {
+        if (process.LastReceivedCast)
+        {
+            return HandleCastAsync(message);
+        }
+
+        return message switch
+        {
+            CallRequest call => DispatchCallAsync(call),
+            ExitMessage exit when exit.From == Parent => new(ServerResult.Stop(exit.Reason)),
+            StopRequest stop => new(ServerResult.Stop(stop.Reason)),
+            _ => HandleInfoAsync(message),
+        };
+    }
+
+    /// <summary>A crash, or exit(Reason) from a callback: terminate runs with the reason, then the process exits with it.</summary>
+    private async ValueTask CrashAsync(LocalProcess process, Exception ex)
+    {
+        var reason = ExitReason.FromException(ex);
+        if (process.IsAlive)
+        {
+            await TerminateAfterErrorAsync(process, reason, ex).ConfigureAwait(false);
+        }
+
+        process.Terminate(reason);
+    }
+
+    /// <summary>A callback asked to stop: terminate runs, then the process exits with the reason (or terminate's crash).</summary>
+    private async ValueTask StopWithAsync(LocalProcess process, ExitReason reason)
+    {
+        try
+        {
+            await TerminateAsync(reason).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            reason = ExitReason.FromException(ex);
+            process.Node.Log.ServerTerminating(GetType().Name, Self, reason, ex);
+        }
+
+        process.Terminate(reason);
     }
 
     /// <summary>
