@@ -97,7 +97,7 @@ public sealed record ProgramSpec
             return false;
         }
 
-        spec = new ProgramSpec { FileName = words[0], Arguments = words.Skip(1).ToArray() };
+        spec = new ProgramSpec { FileName = words[0], Arguments = words.GetRange(1, words.Count - 1).ToArray() };
         return true;
     }
 

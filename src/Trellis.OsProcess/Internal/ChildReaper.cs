@@ -236,7 +236,12 @@ internal sealed class ChildReaper
 
     private unsafe void ReapStrayOrphansLocked()
     {
-        HashSet<int> tracked = [.. _live.Select(p => p.Pid)];
+        var tracked = new HashSet<int>(_live.Count);
+        foreach (var p in _live)
+        {
+            tracked.Add(p.Pid);
+        }
+
         string[] tasks;
         try
         {
