@@ -30,6 +30,27 @@ public class ControlTests
     }
 
     [Fact]
+    public async Task RuntimeSettingsOfSupervise_AreNotPassedToTheProgram_AndSuperviseKeepsItsPidAndName()
+    {
+        // supervise re-executes itself once with DOTNET_ReadyToRun=0 (a smaller RSS); the program must not inherit it.
+        await using var d = new SupervisedDir();
+        var env = Path.Combine(d.Root, "env");
+        var foreground = d.StartForeground("--shell", "-f", $"env > {env}.tmp; mv {env}.tmp {env}; exec sleep 600");
+        await d.WaitForPidAsync(p => p > 0);
+        await d.WaitUntilAsync(() => File.Exists(env), "the program's environment");
+        var lines = File.ReadAllLines(env);
+        Assert.DoesNotContain(lines, l => l.StartsWith("DOTNET_ReadyToRun=", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.StartsWith("TRELLIS_", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("PATH=", StringComparison.Ordinal));
+        if (!SupervisedDir.SupervisePath.EndsWith(".dll", StringComparison.Ordinal))
+        {
+            Assert.Equal("supervise", File.ReadAllText($"/proc/{foreground.Id}/comm").Trim());
+        }
+
+        Assert.Contains("DOTNET_ReadyToRun=0", File.ReadAllText($"/proc/{foreground.Id}/environ"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SecondSupervise_IsRefusedWithExit111()
     {
         await using var d = new SupervisedDir();
