@@ -113,6 +113,9 @@ internal static class Program
 
             Log.Started(logger, Environment.ProcessId, dir.Path, program.CommandText());
             await using var node = new Node(new NodeOptions { Name = "supervise", TimeProvider = time, LoggerFactory = log });
+
+            // The first crash is restarted as quickly as the hundredth.
+            await Warmup.RunAsync(node, time);
             var setup = new ServiceSetup(dir, options, config, program, logger, new Alarmer(node, logger, dir.Module, dir.Path), time);
             var start = await GenServer.StartAsync(node, () => new ServiceServer(setup));
             if (!start.IsOk)
