@@ -20,6 +20,9 @@ public class AlarmTests
         Assert.Contains("Subject: [supervise] mailer:", data, StringComparison.Ordinal);
         Assert.Contains("killed by SIGKILL", data, StringComparison.Ordinal);
 
+        // supervise logs the alarm once the SMTP exchange has ended, which may be a moment after the sink has the mail.
+        await d.WaitUntilAsync(() => d.Log.Contains("alarm sent by mail", StringComparison.Ordinal), "the first alarm's log line");
+
         // A second restart inside the interval is logged, not mailed.
         var second = await d.WaitForNewPidAsync(first);
         Process.GetProcessById(second).Kill();
