@@ -8,7 +8,8 @@ namespace Trellis.Supervise;
 /// (see <see cref="Program"/>), so without this the first restart takes 40-60 ms and the next few up to 10: the
 /// reaper, the exit signals, the server's stop and the framework code under them are compiled then. Here they are
 /// compiled by running them once for a throwaway <c>true</c> (spawned, reaped, its process ended) and, for
-/// supervise's own reaction, by compiling its methods ahead; then the start's garbage is collected.
+/// supervise's own reaction, by compiling its methods ahead; a timer is let fire, and the start's garbage is collected
+/// and finalized. The same keeps an idle supervise from compiling anything in its first minute.
 /// </summary>
 internal static class Warmup
 {
@@ -25,6 +26,12 @@ internal static class Warmup
         }
 
         ExitPathWarmup.Prepare([.. ExitPathWarmup.OsProcessTypes, typeof(ServiceServer), typeof(Log), typeof(FileLog), typeof(Alarmer)]);
+
+        // A timer that fires (restart delays, call timeouts) and the finalizers of the start's garbage: compiled and
+        // run now, not in the first minute of an idle supervise.
+        await Task.Delay(TimeSpan.FromMilliseconds(1), time).ConfigureAwait(false);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 }
