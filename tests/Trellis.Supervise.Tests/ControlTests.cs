@@ -48,6 +48,11 @@ public class ControlTests
         }
 
         Assert.Contains("DOTNET_ReadyToRun=0", File.ReadAllText($"/proc/{foreground.Id}/environ"), StringComparison.Ordinal);
+
+        // The re-exec leaves no diagnostics socket of the first runtime behind.
+        d.Control("dx");
+        await SupervisedDir.WaitForExitAsync(foreground.Id);
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{foreground.Id}-*-socket"));
     }
 
     [Fact]

@@ -59,7 +59,28 @@ internal static partial class RuntimeReexec
         }
 
         env.Add($"{marker}={string.Join(',', names)}");
+        RemoveDiagnosticsSocket();
         Exec(executable, argv, [.. env]);
+    }
+
+    /// <summary>
+    /// The runtime's diagnostics socket (<c>dotnet-diagnostic-PID-KEY-socket</c> in the temporary directory) is removed
+    /// when the runtime shuts down, which an exec skips; the re-executed runtime makes the same name for the same pid.
+    /// Removed here, or each start would leave one behind and the new runtime could not listen for diagnostic tools.
+    /// </summary>
+    private static void RemoveDiagnosticsSocket()
+    {
+        try
+        {
+            foreach (var socket in Directory.EnumerateFiles(Path.GetTempPath(), $"dotnet-diagnostic-{Environment.ProcessId}-*-socket"))
+            {
+                File.Delete(socket);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the worst case is the file left behind, as without this.
+        }
     }
 
     private static unsafe void Exec(string path, string[] argv, string[] env)
