@@ -21,7 +21,17 @@ internal static class Warmup
             var start = await ProgramChild.StartAsync(node, rehearsal, time).ConfigureAwait(false);
             if (start.IsOk)
             {
-                await Node.WaitForExitAsync(start.Pid).WaitAsync(TimeSpan.FromSeconds(5), time).ConfigureAwait(false);
+                try
+                {
+                    await Node.WaitForExitAsync(start.Pid).WaitAsync(TimeSpan.FromSeconds(5), time).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // A `true` that does not end is no reason not to supervise: it is killed (with its group), and the
+                    // warm-up goes on without it.
+                    Node.Exit(start.Pid, ExitReason.Kill);
+                    await Node.WaitForExitAsync(start.Pid).ConfigureAwait(false);
+                }
             }
         }
 
