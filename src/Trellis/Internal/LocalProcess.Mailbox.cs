@@ -86,7 +86,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     private bool EnqueueLocked(object message, bool cast, ref ITimer? timer)
     {
-        if ((_flags & FlagWaiting) != 0 && (_waitMatch is null || _waitMatch(cast ? new CastRequest(message) : message)))
+        if ((_flags & FlagWaiting) != 0 && (_waitMatch is null || _waitMatch(View(message, cast))))
         {
             _flags &= ~FlagWaiting;
             _waitMatch = null;
@@ -199,7 +199,9 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     }
 
     /// <summary>The message as user code sees it.</summary>
-    private static object View(in Slot slot) => slot.Cast ? new CastRequest(slot.Message!) : slot.Message!;
+    private static object View(in Slot slot) => View(slot.Message!, slot.Cast);
+
+    private static object View(object message, bool cast) => cast ? new CastRequest(message) : message;
 
     /// <summary>
     /// Under the lock, with the inner ring empty: the outer ring becomes the inner one, and the old inner array the
@@ -436,7 +438,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
             return result;
         }
 
-        return _handedCast && result is not null ? new CastRequest(result) : result;
+        return result is null ? null : View(result, _handedCast);
     }
 
     ValueTaskSourceStatus IValueTaskSource<object?>.GetStatus(short token) => _waiter.GetStatus(token);
