@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Trellis.Examples.DemoServices;
 
-/// <summary>An in-process BackgroundService the daemon hosts under its supervisor.</summary>
-public sealed class Heartbeat : BackgroundService
+/// <summary>An in-process BackgroundService the daemon hosts under its supervisor; it logs each beat.</summary>
+/// <param name="logger">Given by the daemon, which keeps the lines with the worker's output.</param>
+public sealed partial class Heartbeat(ILogger<Heartbeat> logger) : BackgroundService
 {
     /// <summary>Beats once every five seconds.</summary>
     public static long Beats => Interlocked.Read(ref _beats);
@@ -13,10 +15,18 @@ public sealed class Heartbeat : BackgroundService
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        Started(logger);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            Interlocked.Increment(ref _beats);
+            var count = Interlocked.Increment(ref _beats);
+            Beat(logger, count);
         }
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "heartbeat started")]
+    private static partial void Started(ILogger logger);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "beat {Count}")]
+    private static partial void Beat(ILogger logger, long count);
 }

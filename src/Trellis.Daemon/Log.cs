@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "tree '{Tree}' from {File}; control socket {Socket}")]
     public static partial void Starting(ILogger logger, string tree, string file, string socket);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "dashboard: {Url}")]
-    public static partial void DashboardAt(ILogger logger, string url);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "dashboard: {Url} (its token is in {TokenFile}; `trellis dashboard` prints a link that signs in)")]
+    public static partial void DashboardAt(ILogger logger, string url, string tokenFile);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "tree started: {Services} services, {Supervisors} supervisors, {Workers} .NET workers")]
     public static partial void Started(ILogger logger, int services, int supervisors, int workers);
@@ -28,4 +28,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "SIGHUP: reloading {File}: {Result}")]
     public static partial void Reloaded(ILogger logger, string file, string result);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "audit: {Caller} {Action}: {Result} ({Message})")]
+    public static partial void Audit(ILogger logger, string caller, string action, string result, string message);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "refused: {Caller} {Request}: {Reason}")]
+    public static partial void Refused(ILogger logger, string caller, string request, string reason);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "refused: {Count} more requests in the last minute, not logged one by one")]
+    public static partial void RefusalsHeld(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "{File} sets the dashboard token and other users may read it: chmod o-r it, or leave the token out and let the daemon keep one in its state directory")]
+    public static partial void TokenFileReadable(ILogger logger, string file);
 }

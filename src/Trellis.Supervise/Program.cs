@@ -25,6 +25,15 @@ internal static class Program
             return ExitCodes.Ok;
         }
 
+        if (options.Version)
+        {
+            var assembly = typeof(Program).Assembly;
+            var version = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion
+                ?? assembly.GetName().Version?.ToString() ?? "unknown";
+            Console.WriteLine("supervise (trellis) " + version);
+            return ExitCodes.Ok;
+        }
+
         if (!options.Foreground)
         {
             return Background.Start(args);

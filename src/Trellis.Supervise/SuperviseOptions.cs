@@ -19,6 +19,7 @@ internal sealed record SuperviseOptions
           --stop-signal SIG      the signal d sends (default TERM, always followed by CONT)
           --status-layout L      seed (pid at bytes 16-19, the default) or runit (pid at 12-15, for svstat and sv)
           --help                 this text
+          --version              the version
         exit codes: 0 stopped by x or a signal; 2 gave up (max_tries); 100 bad usage or configuration; 111 lock held or system error
         """;
 
@@ -33,6 +34,8 @@ internal sealed record SuperviseOptions
     public bool Foreground { get; init; }
 
     public bool Help { get; init; }
+
+    public bool Version { get; init; }
 
     /// <summary>Set by the background start: report "ready" or "CODE message" on standard output, then detach.</summary>
     public bool ReportReady { get; init; }
@@ -84,6 +87,8 @@ internal sealed record SuperviseOptions
                     break;
                 case "-h" or "--help":
                     return o with { Help = true };
+                case "--version":
+                    return o with { Version = true };
                 case "--restart-delay" or "--shutdown-timeout":
                     var v = Next();
                     if (v is null || !double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var s))

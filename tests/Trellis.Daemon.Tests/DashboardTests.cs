@@ -33,8 +33,23 @@ public sealed class DashboardTests
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--window-size=1500,900", "--user-data-dir=" + Path.Combine(d.Dir, "chromium"));
         using var driver = new ChromeDriver(service, options, DaemonProcess.Deadline);
-        driver.Navigate().GoToUrl(url);
         var wait = new WebDriverWait(driver, DaemonProcess.Deadline);
+
+        // Without the token the page is the sign-in form; a wrong token is refused there; the right one signs in with
+        // an HttpOnly, SameSite=Strict cookie, and the address never holds the token.
+        driver.Navigate().GoToUrl(url);
+        wait.Until(_ => driver.FindElements(By.Id("token")).Count == 1);
+        driver.FindElement(By.Id("token")).SendKeys("not-the-token-at-all");
+        driver.FindElement(By.Id("sign-in")).Click();
+        wait.Until(_ => driver.FindElements(By.Id("error")).Count == 1);
+        driver.FindElement(By.Id("token")).SendKeys(File.ReadAllText(Path.Combine(d.StateDir, "dashboard.token")).Trim());
+        driver.FindElement(By.Id("sign-in")).Click();
+        wait.Until(_ => driver.FindElements(By.CssSelector("tr.node")).Count > 0);
+        Assert.DoesNotContain("token", driver.Url, StringComparison.Ordinal);
+        var cookie = Assert.Single(driver.Manage().Cookies.AllCookies);
+        Assert.True(cookie.IsHttpOnly);
+        Assert.Equal("Strict", cookie.SameSite);
+        Assert.Equal(string.Empty, ((IJavaScriptExecutor)driver).ExecuteScript("return document.cookie"));
 
         // The page redraws the tree on every update: an element found a moment ago may be gone; look again.
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));

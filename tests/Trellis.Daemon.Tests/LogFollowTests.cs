@@ -43,7 +43,7 @@ public sealed class LogFollowTests
     }
 
     [Fact]
-    public async Task Following_a_node_that_does_not_exist_or_is_not_a_service_fails_with_its_exit_code()
+    public async Task Following_a_supervisor_interleaves_its_subtree_with_node_names_and_an_unknown_node_exits_4()
     {
         await using var d = await DaemonProcess.StartAsync("""
             name: follow
@@ -51,14 +51,36 @@ public sealed class LogFollowTests
               - supervisor: group
                 children:
                   - service: a
-                    command: [sleep, "1000"]
+                    command: [sh, -c, 'echo "from-a $$"; exec sleep 1000']
+                  - service: b
+                    command: [sh, -c, 'echo "from-b $$"; exec sleep 1000']
+              - service: c
+                command: [sh, -c, 'echo "from-c $$"; exec sleep 1000']
             """);
         var (code, _, err) = await d.CtlAsync("logs", "nope", "-f");
         Assert.Equal(4, code);
         Assert.Contains("nope", err, StringComparison.Ordinal);
-        (code, _, err) = await d.CtlAsync("logs", "group", "-f");
-        Assert.Equal(1, code);
-        Assert.Contains("not a service", err, StringComparison.Ordinal);
+
+        await d.WaitForAsync(async () => (await d.CtlAsync("logs", "group")).Out.Contains("from-b", StringComparison.Ordinal), "b's first line");
+        await using var follower = Follower.Start(d, "logs", "group", "-f", "-n", "20");
+        var seen = new List<string>();
+        while (!(seen.Any(l => l.Contains("a | stdout  from-a", StringComparison.Ordinal)) && seen.Any(l => l.Contains("b | stdout  from-b", StringComparison.Ordinal))))
+        {
+            seen.Add(await follower.NextRawAsync());
+        }
+
+        // c is outside the subtree: its restart is not shown, a's is.
+        var aPid = await d.OsPidAsync("a");
+        Assert.Equal(0, (await d.CtlAsync("kill", "c")).Code);
+        Assert.Equal(0, (await d.CtlAsync("kill", "a")).Code);
+        string line;
+        do
+        {
+            line = await follower.NextRawAsync();
+            seen.Add(line);
+        }
+        while (!(line.Contains("from-a", StringComparison.Ordinal) && !line.Contains($"from-a {aPid}", StringComparison.Ordinal)));
+        Assert.DoesNotContain(seen, l => l.Contains("from-c", StringComparison.Ordinal) || l.Contains("c | ", StringComparison.Ordinal));
     }
 
     // Opening a FIFO blocks until it has a reader; the deadline keeps a broken program from hanging the test.
@@ -127,6 +149,23 @@ public sealed class LogFollowTests
                         return parts[2];
                     }
                 }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+            {
+                lock (_stderr)
+                {
+                    throw new InvalidOperationException("logs -f printed no further line; stderr: " + string.Join('\n', _stderr), ex);
+                }
+            }
+        }
+
+        /// <summary>The next line as printed.</summary>
+        public async Task<string> NextRawAsync()
+        {
+            using var deadline = new CancellationTokenSource(DaemonProcess.Deadline);
+            try
+            {
+                return await _lines.Reader.ReadAsync(deadline.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
             {

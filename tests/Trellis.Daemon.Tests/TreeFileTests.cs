@@ -66,7 +66,7 @@ public sealed class TreeFileTests
     [InlineData("children:\n  - service: a\n", 2, "needs 'command'")]
     [InlineData("children:\n  - service: a\n    command: [x]\n    restart_delay: soon\n", 4, "must be a duration")]
     [InlineData("children:\n  - service: a\n    command: [x]\n    shutdown: {signal: NOPE}\n", 4, "'NOPE' is not a signal")]
-    [InlineData("dashboard: {bind: 0.0.0.0}\nchildren:\n  - service: a\n    command: [x]\n", 1, "beyond loopback, without a token")]
+    [InlineData("admins: no-such-group-here\nchildren:\n  - service: a\n    command: [x]\n", 1, "no group named 'no-such-group-here'")]
     [InlineData("children:\n  - service: a\n    command: 'x \"unterminated'\n", 3, "cannot be split into words")]
     [InlineData("children:\n  - service: ../a\n    command: [x]\n", 2, "may hold only letters")]
     [InlineData("children:\n  - service: a\n    command: [x]\n    significant: true\n", 2, "significant and permanent")]

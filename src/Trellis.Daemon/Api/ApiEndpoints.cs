@@ -1,9 +1,12 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Trellis.Daemon.Config;
+using Microsoft.Extensions.Logging;
+using Trellis.Daemon.Access;
+using Trellis.Daemon.Logs;
 using Trellis.Daemon.Runtime;
 using Trellis.OsProcess;
 
@@ -18,26 +21,39 @@ internal static class ApiEndpoints
     private static readonly TimeSpan StreamCoalesce = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan StreamRefresh = TimeSpan.FromSeconds(1);
 
-    public static void Map(IEndpointRouteBuilder app, ServiceTree tree, Func<string?, Task<CommandResult>> reload)
+    /// <summary>Log lines one request may ask for (a subtree's lines are merged by time, then cut to this).</summary>
+    public const int MaxLines = 10_000;
+
+    public static void Map(IEndpointRouteBuilder app, ServiceTree tree, ILogger logger, DashboardToken? token, Func<string?> dashboardUrl, Func<string?, Task<CommandResult>> reload)
     {
         app.MapGet("/", () => Results.Content(Dashboard.Html, "text/html; charset=utf-8"));
         app.MapGet("/api/tree", () => Results.Json(TreeBody(tree), Json.Options));
         app.MapGet("/api/status", () => Results.Json(StatusBody(tree), Json.Options));
         app.MapGet("/api/nodes/{name}", (string name) =>
             tree.Find(name) is { } n ? Results.Json(View(tree, n, withChildren: true), Json.Options) : NotFound(name));
-        app.MapPost("/api/nodes/{name}/start", (string name) => Run(tree.StartNodeAsync(name)));
-        app.MapPost("/api/nodes/{name}/stop", (string name) => Run(tree.StopNodeAsync(name)));
-        app.MapPost("/api/nodes/{name}/restart", (string name) => Run(tree.RestartNodeAsync(name)));
-        app.MapPost("/api/nodes/{name}/kill", (string name) => Run(tree.KillNodeAsync(name)));
-        app.MapPost("/api/nodes/{name}/signal/{signal}", (string name, string signal) =>
+        app.MapPost("/api/nodes/{name}/start", (string name, HttpContext http) => Audited(http, logger, $"start {name}", tree.StartNodeAsync(name)));
+        app.MapPost("/api/nodes/{name}/stop", (string name, HttpContext http) => Audited(http, logger, $"stop {name}", tree.StopNodeAsync(name)));
+        app.MapPost("/api/nodes/{name}/restart", (string name, HttpContext http) => Audited(http, logger, $"restart {name}", tree.RestartNodeAsync(name)));
+        app.MapPost("/api/nodes/{name}/kill", (string name, HttpContext http) => Audited(http, logger, $"kill {name}", tree.KillNodeAsync(name)));
+        app.MapPost("/api/nodes/{name}/signal/{signal}", (string name, string signal, HttpContext http) =>
             Signals.TryParse(signal, out var sig)
-                ? Run(tree.SignalNodeAsync(name, sig))
-                : Task.FromResult(Results.Json(new { ok = false, code = ExitCodes.Usage, message = $"'{signal}' is not a signal (write TERM, SIGTERM or 15)" }, Json.Options, statusCode: 400)));
-        app.MapGet("/api/nodes/{name}/logs", (string name, int? lines) =>
-            tree.Find(name) is { Log: { } log }
-                ? Results.Json(log.Tail(Math.Clamp(lines ?? 50, 1, Logs.ServiceLog.RecentLines)), Json.Options)
-                : tree.Find(name) is null ? NotFound(name) : Results.Json(Array.Empty<object>(), Json.Options));
-        app.MapGet("/api/nodes/{name}/logs/follow", FollowLogsAsync(tree));
+                ? Audited(http, logger, $"signal {name} {signal}", tree.SignalNodeAsync(name, sig))
+                : Audited(http, logger, $"signal {name} {signal}", Task.FromResult(new CommandResult(ExitCodes.Usage, $"'{signal}' is not a signal (write TERM, SIGTERM or 15)"))));
+        app.MapGet("/api/logs", (HttpContext http) => LogsBody(http, tree, tree.Root));
+        app.MapGet("/api/nodes/{name}/logs", (string name, HttpContext http) =>
+            tree.Find(name) is { } n ? LogsBody(http, tree, n) : NotFound(name));
+        app.MapGet("/api/logs/follow", (HttpContext http) => FollowLogsAsync(http, tree, tree.Root));
+        app.MapGet("/api/daemon/logs", (HttpContext http) => LogsBody(http, tree, null));
+        app.MapGet("/api/daemon/logs/follow", (HttpContext http) => FollowLogsAsync(http, tree, null));
+        app.MapGet("/api/nodes/{name}/logs/follow", (string name, HttpContext http) =>
+            tree.Find(name) is { } n ? FollowLogsAsync(http, tree, n) : NotFound(name).ExecuteAsync(http));
+        app.MapGet("/api/dashboard", (HttpContext http) =>
+        {
+            // The link that signs a browser in carries the token: it is given only to an authorised socket peer.
+            var url = dashboardUrl();
+            var link = url is not null && token is not null && Caller.OverSocket(http) ? url + "?token=" + Uri.EscapeDataString(token.Value) : null;
+            return Results.Json(new { url, link, token_file = token is null ? null : Path.Combine(tree.Config.StateDir, DashboardToken.FileName) }, Json.Options);
+        });
         app.MapGet("/api/events", async (long? since, double? wait, HttpContext http) =>
         {
             // With wait=SECONDS this is a long poll: it answers as soon as an event after `since` exists.
@@ -67,10 +83,22 @@ internal static class ApiEndpoints
             return Results.Json(new { window_seconds = w.TotalSeconds, bucket_seconds = b.TotalSeconds, counts = tree.Events.RestartBuckets(w, b) }, Json.Options);
         });
         app.MapGet("/api/stream", StreamAsync(tree));
-        app.MapPost("/api/reload", async (HttpRequest request) =>
+        app.MapPost("/api/reload", (string? file, HttpContext http) =>
         {
-            string? file = request.Query["file"];
-            return ToHttp(await reload(string.IsNullOrEmpty(file) ? null : file).ConfigureAwait(false));
+            if (string.IsNullOrEmpty(file))
+            {
+                return Audited(http, logger, "reload", reload(null));
+            }
+
+            // Reading a file named in a request runs what it says as the daemon's user: only for a peer the control
+            // socket has let in, never over TCP, whatever token it shows.
+            if (!Caller.OverSocket(http))
+            {
+                return Audited(http, logger, $"reload {file}", Task.FromResult(new CommandResult(
+                    ExitCodes.Refused, "a tree file can be named only over the control socket (trellis reload FILE); over TCP, reload takes no file")));
+            }
+
+            return Audited(http, logger, $"reload {file}", reload(file));
         });
     }
 
@@ -112,12 +140,27 @@ internal static class ApiEndpoints
         }
     }
 
-    private static async Task<IResult> Run(Task<CommandResult> command) => ToHttp(await command.ConfigureAwait(false));
-
-    private static IResult ToHttp(CommandResult r) => Results.Json(
-        new { ok = r.Ok, code = r.Code, message = r.Message },
-        Json.Options,
-        statusCode: r.Code switch { ExitCodes.Ok => 200, ExitCodes.NoSuchNode => 404, ExitCodes.BadTree => 422, _ => 409 });
+    /// <summary>Runs a command that changes something and leaves one audit line: who, what, and the result.</summary>
+    private static async Task<IResult> Audited(HttpContext http, ILogger logger, string action, Task<CommandResult> command)
+    {
+        var r = await command.ConfigureAwait(false);
+        var who = Caller.Of(http);
+        var outcome = r.Ok ? "done" : $"exit {r.Code}";
+        var message = r.Message.ReplaceLineEndings(" | ");
+        Log.Audit(logger, who, action, outcome, message);
+        return Results.Json(
+            new { ok = r.Ok, code = r.Code, message = r.Message },
+            Json.Options,
+            statusCode: r.Code switch
+            {
+                ExitCodes.Ok => 200,
+                ExitCodes.Usage => 400,
+                ExitCodes.Refused => 403,
+                ExitCodes.NoSuchNode => 404,
+                ExitCodes.BadTree => 422,
+                _ => 409,
+            });
+    }
 
     private static IResult NotFound(string name)
     {
@@ -125,44 +168,120 @@ internal static class ApiEndpoints
         return Results.Json(new { ok = false, code = r.Code, message = r.Message }, Json.Options, statusCode: 404);
     }
 
-    private static Func<HttpContext, string, Task> FollowLogsAsync(ServiceTree tree) => async (HttpContext http, string name) =>
+    /// <summary>
+    /// The logs under <paramref name="top"/>: its own, or every service's and worker's below it (a supervisor has none
+    /// of its own; the root's is the daemon's, which only <paramref name="top"/> = null asks for).
+    /// </summary>
+    private static List<ServiceLog> LogsUnder(ServiceTree tree, TreeNode? top)
     {
-        if (tree.Find(name) is not { Log: { } log })
+        lock (tree.ModelLock)
         {
-            await (tree.Find(name) is null ? NotFound(name) : Results.Json(new { ok = false, code = ExitCodes.Failed, message = $"{name} has no logs: it is not a service" }, Json.Options, statusCode: 409))
-                .ExecuteAsync(http).ConfigureAwait(false);
+            return top is null
+                ? tree.Root.Log is { } own ? [own] : []
+                : top.SelfAndDescendants().Where(n => n != tree.Root).Select(n => n.Log).OfType<ServiceLog>().ToList();
+        }
+    }
+
+    /// <summary><c>lines=N</c> (default 50) and <c>since=TIME</c> (ISO 8601); an error names the bad one.</summary>
+    private static (int Lines, DateTimeOffset? Since, string? Error) LogQuery(HttpRequest request, int defaultLines)
+    {
+        var lines = defaultLines;
+        if (request.Query.TryGetValue("lines", out var l) && !(int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out lines) && lines <= MaxLines))
+        {
+            return (0, null, $"lines must be a whole number from 0 to {MaxLines}, not '{l}'");
+        }
+
+        DateTimeOffset? since = null;
+        if (request.Query.TryGetValue("since", out var s))
+        {
+            if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+            {
+                return (0, null, $"since must be a time in ISO 8601 (2026-12-01T10:00:00Z), not '{s}'");
+            }
+
+            since = t;
+        }
+
+        return (lines, since, null);
+    }
+
+    private static IResult BadQuery(string message) =>
+        Results.Json(new { ok = false, code = ExitCodes.Usage, message }, Json.Options, statusCode: 400);
+
+    private static IResult LogsBody(HttpContext http, ServiceTree tree, TreeNode? top)
+    {
+        var (lines, since, error) = LogQuery(http.Request, 50);
+        if (error is not null)
+        {
+            return BadQuery(error);
+        }
+
+        return Results.Json(Merge(LogsUnder(tree, top).Select(log => log.Tail(lines, since)), lines), Json.Options);
+    }
+
+    /// <summary>Lines of several logs in time order (each log's own order kept), the last <paramref name="count"/>.</summary>
+    private static List<LogLine> Merge(IEnumerable<IReadOnlyList<LogLine>> logs, int count)
+    {
+        var all = logs.SelectMany(l => l).OrderBy(l => l.Time).ToList();
+        return all.Count <= count ? all : all[^count..];
+    }
+
+    /// <summary>
+    /// NDJSON: the backlog of every log under <paramref name="top"/>, then each new line as it comes, until the client
+    /// goes. Every log writes into one bounded channel (the oldest lines are dropped for a reader that cannot keep up).
+    /// </summary>
+    private static async Task FollowLogsAsync(HttpContext http, ServiceTree tree, TreeNode? top)
+    {
+        var (lines, since, error) = LogQuery(http.Request, 10);
+        if (error is not null)
+        {
+            await BadQuery(error).ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
 
         http.Response.ContentType = "application/x-ndjson";
-        var (backlog, reader, subscription) = log.Follow(int.TryParse(http.Request.Query["lines"], out var n) ? Math.Clamp(n, 0, Logs.ServiceLog.RecentLines) : 10);
-        using (subscription)
+        var channel = Channel.CreateBounded<LogLine>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+        var subscriptions = new List<IDisposable>();
+        var backlogs = new List<IReadOnlyList<LogLine>>();
+        foreach (var log in LogsUnder(tree, top))
         {
-            var cancel = http.RequestAborted;
-            try
-            {
-                foreach (var line in backlog)
-                {
-                    await WriteLineAsync(http, line, cancel).ConfigureAwait(false);
-                }
+            var (backlog, subscription) = log.Follow(lines, since, channel.Writer);
+            backlogs.Add(backlog);
+            subscriptions.Add(subscription);
+        }
 
-                await http.Response.Body.FlushAsync(cancel).ConfigureAwait(false);
-                await foreach (var line in reader.ReadAllAsync(cancel).ConfigureAwait(false))
-                {
-                    await WriteLineAsync(http, line, cancel).ConfigureAwait(false);
-                    if (!reader.TryPeek(out _))
-                    {
-                        await http.Response.Body.FlushAsync(cancel).ConfigureAwait(false);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        var cancel = http.RequestAborted;
+        try
+        {
+            foreach (var line in Merge(backlogs, lines))
             {
+                await WriteLineAsync(http, line, cancel).ConfigureAwait(false);
+            }
+
+            await http.Response.Body.FlushAsync(cancel).ConfigureAwait(false);
+            var reader = channel.Reader;
+            await foreach (var line in reader.ReadAllAsync(cancel).ConfigureAwait(false))
+            {
+                await WriteLineAsync(http, line, cancel).ConfigureAwait(false);
+                if (!reader.TryPeek(out _))
+                {
+                    await http.Response.Body.FlushAsync(cancel).ConfigureAwait(false);
+                }
             }
         }
-    };
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var s in subscriptions)
+            {
+                s.Dispose();
+            }
+        }
+    }
 
-    private static async Task WriteLineAsync(HttpContext http, Logs.LogLine line, CancellationToken cancel)
+    private static async Task WriteLineAsync(HttpContext http, LogLine line, CancellationToken cancel)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(line, Json.Options);
         await http.Response.Body.WriteAsync(bytes, cancel).ConfigureAwait(false);

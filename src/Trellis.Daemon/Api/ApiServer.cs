@@ -1,11 +1,12 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Trellis.Daemon.Access;
 using Trellis.Daemon.Config;
 using Trellis.Daemon.Runtime;
 using Trellis.OsProcess.Native;
@@ -13,11 +14,9 @@ using Trellis.OsProcess.Native;
 namespace Trellis.Daemon.Api;
 
 /// <summary>
-/// Kestrel serving the API and the dashboard: on the control socket (a Unix socket only its owner can open, for the
-/// CLI) and, unless turned off, on a loopback TCP port for the browser. Beyond loopback the tree file must set a
-/// token. Over TCP, a request that changes something must carry the token or the <c>X-Trellis</c> header, which a
-/// page of another origin cannot send without the daemon's consent; a loopback listener without a token answers only
-/// requests addressed to a loopback host, so DNS rebinding cannot reach it.
+/// Kestrel serving the API and the dashboard: on the control socket (for the CLI; only root, the daemon's owner and
+/// the <c>admins:</c> group may connect, and each connection's peer is checked again by its credentials) and, unless
+/// turned off, on a TCP port for the browser, where every request needs the token (<see cref="AccessGuard"/>).
 /// </summary>
 internal sealed class ApiServer : IAsyncDisposable
 {
@@ -31,10 +30,10 @@ internal sealed class ApiServer : IAsyncDisposable
 
     public string Socket { get; }
 
-    /// <summary>The dashboard's address (with the port Kestrel chose for port 0); null when it is off.</summary>
+    /// <summary>The dashboard's address (with the port Kestrel chose for port 0), without the token; null when it is off.</summary>
     public string? DashboardUrl { get; private set; }
 
-    public static async Task<ApiServer> StartAsync(ServiceTree tree, DaemonConfig config, string socket, Func<string?, Task<CommandResult>> reload)
+    public static async Task<ApiServer> StartAsync(ServiceTree tree, DaemonConfig config, string socket, DashboardToken? token, ILogger logger, Func<string?, Task<CommandResult>> reload)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -44,6 +43,9 @@ internal sealed class ApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 64 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            k.Limits.MaxRequestLineSize = 8 * 1024;
             k.ListenUnixSocket(socket);
             if (dashboard is not null)
             {
@@ -51,8 +53,11 @@ internal sealed class ApiServer : IAsyncDisposable
             }
         });
         var app = builder.Build();
-        app.Use((http, next) => Guard(http, next, dashboard));
-        ApiEndpoints.Map(app, tree, reload);
+        var policy = new SocketPolicy(Libc.geteuid(), config.Admins?.Gid, config.Admins?.Name);
+        var guard = new AccessGuard(policy, token, dashboard is not null && IPAddress.IsLoopback(IPAddress.Parse(dashboard.Bind)), logger, tree.Ctx.Time);
+        app.Use(guard.InvokeAsync);
+        var url = new StrongBox<string?>();
+        ApiEndpoints.Map(app, tree, logger, token, () => Volatile.Read(ref url.Value), reload);
 
         // The socket is created with this umask, so not even for an instant can another user connect to it.
         var old = Libc.umask(0x3F /* 077 */);
@@ -65,7 +70,23 @@ internal sealed class ApiServer : IAsyncDisposable
             _ = Libc.umask(old);
         }
 
-        _ = Libc.chmod(socket, 0x180 /* 0600 */);
+        if (config.Admins is { } admins)
+        {
+            // The group's members connect through the group's bits; the peer check lets them in.
+            if (Groups.ChangeGroup(socket, admins.Gid) is { } error)
+            {
+                await app.StopAsync().ConfigureAwait(false);
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw new IOException(error);
+            }
+
+            _ = Libc.chmod(socket, 0x1B0 /* 0660 */);
+        }
+        else
+        {
+            _ = Libc.chmod(socket, 0x180 /* 0600 */);
+        }
+
         var server = new ApiServer(app, socket);
         if (dashboard is not null)
         {
@@ -75,7 +96,8 @@ internal sealed class ApiServer : IAsyncDisposable
             {
                 var port = new Uri(tcp.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
                 var host = dashboard.Bind.Contains(':', StringComparison.Ordinal) ? $"[{dashboard.Bind}]" : dashboard.Bind;
-                server.DashboardUrl = $"http://{host}:{port}/" + (dashboard.Token is { } t ? "?token=" + Uri.EscapeDataString(t) : string.Empty);
+                server.DashboardUrl = $"http://{host}:{port}/";
+                Volatile.Write(ref url.Value, server.DashboardUrl);
             }
         }
 
@@ -93,51 +115,5 @@ internal sealed class ApiServer : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static Task Guard(HttpContext http, RequestDelegate next, DashboardConfig? dashboard)
-    {
-        // The Unix socket is owner-only: whoever reached it may do anything.
-        if (http.Connection.LocalIpAddress is null)
-        {
-            return next(http);
-        }
-
-        var token = dashboard?.Token;
-        if (token is not null)
-        {
-            var given = http.Request.Query["token"].ToString();
-            if (string.IsNullOrEmpty(given) && http.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal))
-            {
-                given = auth["Bearer ".Length..];
-            }
-
-            if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(token)))
-            {
-                return Deny(http, 401, "a token is required: add ?token=... or an Authorization: Bearer header");
-            }
-
-            return next(http);
-        }
-
-        var host = http.Request.Host.Host;
-        if (!(host is "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip))))
-        {
-            return Deny(http, 403, "the dashboard answers only requests addressed to a loopback host");
-        }
-
-        if (!HttpMethods.IsGet(http.Request.Method) && !http.Request.Headers.ContainsKey("X-Trellis"))
-        {
-            return Deny(http, 403, "requests that change something need the X-Trellis header");
-        }
-
-        return next(http);
-    }
-
-    private static Task Deny(HttpContext http, int status, string message)
-    {
-        http.Response.StatusCode = status;
-        return http.Response.WriteAsJsonAsync(new { ok = false, code = ExitCodes.Failed, message });
     }
 }

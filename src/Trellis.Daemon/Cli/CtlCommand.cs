@@ -5,86 +5,132 @@ using Trellis.Daemon.Runtime;
 
 namespace Trellis.Daemon.Cli;
 
-/// <summary>The client commands: status, tree, start, stop, restart, kill, signal, logs, reload.</summary>
+/// <summary>The client commands: status, tree, start, stop, restart, kill, signal, logs, reload, dashboard.</summary>
 internal static class CtlCommand
 {
+    /// <summary>What <c>logs --daemon</c> asks for in place of a node's name.</summary>
+    public const string DaemonLog = "\0daemon";
+
     private static readonly string[] Header = ["NAME", "KIND", "STATUS", "PID", "UPTIME", "RESTARTS", "LAST EXIT"];
 
-    public static async Task<int> RunAsync(string command, Arguments args)
+    /// <summary>
+    /// The named nodes and their subtrees (all when none are named). The exit code follows systemctl's: 0 when every
+    /// node shown is running, 3 when one is not (or no daemon runs), 4 when a name is unknown.
+    /// </summary>
+    public static async Task<int> StatusAsync(string socket, IReadOnlyList<string> names, bool json, CancellationToken cancel)
     {
-        var socket = args.Option("--socket") is { } s ? Path.GetFullPath(s) : SocketPath.Default();
         using var client = new DaemonClient(socket);
-        switch (command)
+        var (status, body) = await client.GetAsync("api/status", cancel).ConfigureAwait(false);
+        if (status != 200)
         {
-            case "status":
-            {
-                var json = args.Flag("--json");
-                args.EnsureDone(0);
-                var (_, body) = await client.GetAsync("api/status").ConfigureAwait(false);
-                Console.WriteLine(json ? body.GetRawText() : StatusTable(body));
-                return ExitCodes.Ok;
-            }
-
-            case "tree":
-            {
-                var json = args.Flag("--json");
-                args.EnsureDone(0);
-                var (_, body) = await client.GetAsync("api/tree").ConfigureAwait(false);
-                Console.WriteLine(json ? body.GetRawText() : TreeText(body));
-                return ExitCodes.Ok;
-            }
-
-            case "start" or "stop" or "restart" or "kill":
-            {
-                var name = args.Positional(0, "the name of a node");
-                args.EnsureDone();
-                return Print(await client.PostAsync($"api/nodes/{Uri.EscapeDataString(name)}/{command}").ConfigureAwait(false));
-            }
-
-            case "signal":
-            {
-                var name = args.Positional(0, "the name of a service");
-                var signal = args.Positional(1, "a signal (HUP, USR1, TERM, 15...)");
-                args.EnsureDone(2);
-                if (!OsProcess.Signals.TryParse(signal, out _))
-                {
-                    throw new UsageException($"signal: '{signal}' is not a signal (write HUP, SIGHUP or 1)");
-                }
-
-                return Print(await client.PostAsync($"api/nodes/{Uri.EscapeDataString(name)}/signal/{Uri.EscapeDataString(signal)}").ConfigureAwait(false));
-            }
-
-            case "reload":
-            {
-                var file = args.OptionalPositional(0);
-                args.EnsureDone(file is null ? 0 : 1);
-                var query = file is null ? string.Empty : "?file=" + Uri.EscapeDataString(Path.GetFullPath(file));
-                return Print(await client.PostAsync("api/reload" + query).ConfigureAwait(false));
-            }
-
-            case "logs":
-                return await LogsAsync(client, args).ConfigureAwait(false);
-            default:
-                throw new UsageException($"unknown command '{command}'");
+            return Print((status, body));
         }
+
+        var rows = body.GetProperty("nodes").EnumerateArray().ToList();
+        var unknown = names.Where(n => !rows.Any(r => NameOf(r) == n)).ToList();
+        foreach (var n in unknown)
+        {
+            Console.Error.WriteLine($"trellis: no node named '{n}' in the tree (see `trellis status`)");
+        }
+
+        var shown = names.Count == 0 ? rows : rows.Where(r => names.Any(n => IsAtOrUnder(rows, r, n))).ToList();
+        if (json)
+        {
+            Console.WriteLine(names.Count == 0
+                ? body.GetRawText()
+                : JsonSerializer.Serialize(new { name = body.GetProperty("name").GetString(), seq = body.GetProperty("seq").GetInt64(), nodes = shown }));
+        }
+        else if (shown.Count > 0)
+        {
+            Console.WriteLine(StatusTable(shown, Colors.ForConsole(json)));
+        }
+
+        if (unknown.Count > 0)
+        {
+            return ExitCodes.NoSuchNode;
+        }
+
+        return shown.All(r => r.GetProperty("node").GetProperty("status").GetString() == "running") ? ExitCodes.Ok : ExitCodes.NotRunning;
     }
 
-    private static async Task<int> LogsAsync(DaemonClient client, Arguments args)
+    public static async Task<int> TreeAsync(string socket, bool json, CancellationToken cancel)
     {
-        var name = args.Positional(0, "the name of a service");
-        var linesText = args.Option("-n", "--lines");
-        var follow = args.Flag("-f", "--follow");
-        args.EnsureDone();
-        var lines = 50;
-        if (linesText is not null && (!int.TryParse(linesText, NumberStyles.None, CultureInfo.InvariantCulture, out lines) || lines < 1))
+        using var client = new DaemonClient(socket);
+        var (status, body) = await client.GetAsync("api/tree", cancel).ConfigureAwait(false);
+        if (status != 200)
         {
-            throw new UsageException($"logs: -n must be a positive number, not '{linesText}'");
+            return Print((status, body));
         }
 
-        var node = Uri.EscapeDataString(name);
+        Console.WriteLine(json ? body.GetRawText() : TreeText(body, Colors.ForConsole(json)));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>start, stop, restart or kill of each name in turn; the exit code is the first failure's, else 0.</summary>
+    public static async Task<int> NodeActionAsync(string socket, string action, IReadOnlyList<string> names, CancellationToken cancel)
+    {
+        using var client = new DaemonClient(socket);
+        var code = ExitCodes.Ok;
+        foreach (var name in names)
+        {
+            var result = Print(await client.PostAsync($"api/nodes/{Uri.EscapeDataString(name)}/{action}", cancel).ConfigureAwait(false));
+            code = code == ExitCodes.Ok ? result : code;
+        }
+
+        return code;
+    }
+
+    public static async Task<int> SignalAsync(string socket, string name, string signal, CancellationToken cancel)
+    {
+        using var client = new DaemonClient(socket);
+        return Print(await client.PostAsync($"api/nodes/{Uri.EscapeDataString(name)}/signal/{Uri.EscapeDataString(signal)}", cancel).ConfigureAwait(false));
+    }
+
+    public static async Task<int> ReloadAsync(string socket, string? file, CancellationToken cancel)
+    {
+        using var client = new DaemonClient(socket);
+        var query = file is null ? string.Empty : "?file=" + Uri.EscapeDataString(Path.GetFullPath(file));
+        return Print(await client.PostAsync("api/reload" + query, cancel).ConfigureAwait(false));
+    }
+
+    public static async Task<int> DashboardAsync(string socket, CancellationToken cancel)
+    {
+        using var client = new DaemonClient(socket);
+        var (status, body) = await client.GetAsync("api/dashboard", cancel).ConfigureAwait(false);
+        if (status != 200)
+        {
+            return Print((status, body));
+        }
+
+        if (!body.TryGetProperty("url", out var url) || url.ValueKind != JsonValueKind.String)
+        {
+            Console.Error.WriteLine("trellis: this daemon runs without a dashboard (dashboard: off, or --no-dashboard)");
+            return ExitCodes.Failed;
+        }
+
+        Console.WriteLine(body.TryGetProperty("link", out var link) && link.ValueKind == JsonValueKind.String ? link.GetString() : url.GetString());
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Lines of one node, of a supervisor's subtree, or of every node (each line then prefixed with its node), the last
+    /// <paramref name="lines"/> of them since <paramref name="since"/>; with <paramref name="follow"/>, then every new
+    /// line until Ctrl-C.
+    /// </summary>
+    public static async Task<int> LogsAsync(string socket, string? name, int lines, bool follow, DateTimeOffset? since, bool json, CancellationToken cancel)
+    {
+        using var client = new DaemonClient(socket);
+        var colors = Colors.ForConsole(json);
+        var path = name switch
+        {
+            null => "api/logs",
+            DaemonLog => "api/daemon/logs",
+            _ => $"api/nodes/{Uri.EscapeDataString(name)}/logs",
+        };
+        var query = $"?lines={lines}" + (since is { } t ? "&since=" + Uri.EscapeDataString(t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : string.Empty);
         if (!follow)
         {
-            var (status, body) = await client.GetAsync($"api/nodes/{node}/logs?lines={lines}").ConfigureAwait(false);
+            var (status, body) = await client.GetAsync(path + query, cancel).ConfigureAwait(false);
             if (status != 200)
             {
                 return Print((status, body));
@@ -92,31 +138,25 @@ internal static class CtlCommand
 
             foreach (var line in body.EnumerateArray())
             {
-                Console.WriteLine(LogText(line));
+                Console.WriteLine(json ? line.GetRawText() : LogText(line, name, colors));
             }
 
             return ExitCodes.Ok;
         }
 
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
         try
         {
-            using var response = await client.StreamAsync($"api/nodes/{node}/logs/follow?lines={lines}", cancel.Token).ConfigureAwait(false);
+            using var response = await client.StreamAsync(path + "/follow" + query, cancel).ConfigureAwait(false);
             if ((int)response.StatusCode != 200)
             {
-                var text = await response.Content.ReadAsStringAsync(cancel.Token).ConfigureAwait(false);
+                var text = await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
                 return Print(((int)response.StatusCode, JsonDocument.Parse(text).RootElement));
             }
 
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token).ConfigureAwait(false), Encoding.UTF8);
-            while (await reader.ReadLineAsync(cancel.Token).ConfigureAwait(false) is { } json)
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false), Encoding.UTF8);
+            while (await reader.ReadLineAsync(cancel).ConfigureAwait(false) is { } text)
             {
-                Console.WriteLine(LogText(JsonDocument.Parse(json).RootElement));
+                Console.WriteLine(json ? text : LogText(JsonDocument.Parse(text).RootElement, name, colors));
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -126,11 +166,33 @@ internal static class CtlCommand
         return ExitCodes.Ok;
     }
 
-    private static string LogText(JsonElement line)
+    private static string NameOf(JsonElement row) => row.GetProperty("node").GetProperty("name").GetString()!;
+
+    // Whether the status row is the node named, or below it (rows carry their parent's name).
+    private static bool IsAtOrUnder(List<JsonElement> rows, JsonElement row, string name)
+    {
+        for (JsonElement? r = row; r is { } current;)
+        {
+            if (NameOf(current) == name)
+            {
+                return true;
+            }
+
+            r = current.TryGetProperty("parent", out var parent) && parent.ValueKind == JsonValueKind.String
+                ? rows.FirstOrDefault(x => NameOf(x) == parent.GetString())
+                : null;
+        }
+
+        return false;
+    }
+
+    private static string LogText(JsonElement line, string? name, Colors colors)
     {
         var time = line.GetProperty("time").GetDateTimeOffset().ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
-        var stream = line.GetProperty("stream").GetString();
-        return $"{time} {stream,-7} {line.GetProperty("text").GetString()}";
+        var stream = line.GetProperty("stream").GetString()!;
+        var node = line.TryGetProperty("node", out var n) ? n.GetString()! : name ?? string.Empty;
+        var prefix = node == name || name == DaemonLog ? string.Empty : colors.Node(node, node) + " | ";
+        return $"{time} {prefix}{colors.Stream(stream, stream.PadRight(7))} {line.GetProperty("text").GetString()}";
     }
 
     private static int Print((int Status, JsonElement Body) response)
@@ -142,13 +204,16 @@ internal static class CtlCommand
         return code;
     }
 
-    private static string StatusTable(JsonElement body)
+    private static string StatusTable(List<JsonElement> nodes, Colors colors)
     {
         var rows = new List<string[]> { Header };
-        foreach (var row in body.GetProperty("nodes").EnumerateArray())
+        var statuses = new List<string> { string.Empty };
+        var minDepth = nodes.Min(r => r.GetProperty("depth").GetInt32());
+        foreach (var row in nodes)
         {
             var n = row.GetProperty("node");
-            var depth = row.GetProperty("depth").GetInt32();
+            var depth = row.GetProperty("depth").GetInt32() - minDepth;
+            statuses.Add(n.GetProperty("status").GetString()!);
             rows.Add(
             [
                 new string(' ', depth * 2) + n.GetProperty("name").GetString(),
@@ -162,10 +227,14 @@ internal static class CtlCommand
         }
 
         var widths = Enumerable.Range(0, 7).Select(i => rows.Max(r => r[i].Length)).ToArray();
-        return string.Join(Environment.NewLine, rows.Select(r => string.Join("  ", r.Select((cell, i) => i == 6 ? cell : cell.PadRight(widths[i]))).TrimEnd()));
+        return string.Join(Environment.NewLine, rows.Select((r, k) => string.Join("  ", r.Select((cell, i) =>
+        {
+            var padded = i == 6 ? cell : cell.PadRight(widths[i]);
+            return k == 0 ? colors.Bold(padded) : i == 2 ? colors.Status(statuses[k], padded) : padded;
+        })).TrimEnd()));
     }
 
-    private static string TreeText(JsonElement body)
+    private static string TreeText(JsonElement body, Colors colors)
     {
         var sb = new StringBuilder();
         Write(body.GetProperty("root"), string.Empty, string.Empty);
@@ -179,7 +248,8 @@ internal static class CtlCommand
                 sb.Append(" (").Append(st.GetString()).Append(')');
             }
 
-            sb.Append("  ").Append(n.GetProperty("status").GetString());
+            var status = n.GetProperty("status").GetString()!;
+            sb.Append("  ").Append(colors.Status(status, status));
             if (n.TryGetProperty("os_pid", out var os))
             {
                 sb.Append("  pid ").Append(os.GetInt32());

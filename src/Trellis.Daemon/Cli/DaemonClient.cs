@@ -4,8 +4,14 @@ using System.Text.Json;
 
 namespace Trellis.Daemon.Cli;
 
-/// <summary>The daemon is not there: the CLI says where it looked and exits 3.</summary>
-internal sealed class NoDaemonException(string message) : Exception(message);
+/// <summary>
+/// The daemon cannot be reached: not there (the CLI says where it looked and exits 3), or its socket is closed to this
+/// user (exit 7).
+/// </summary>
+internal sealed class NoDaemonException(string message, int code = Runtime.ExitCodes.NoDaemon) : Exception(message)
+{
+    public int Code { get; } = code;
+}
 
 /// <summary>HTTP over the daemon's Unix socket: the same JSON API the dashboard uses.</summary>
 internal sealed class DaemonClient : IDisposable
@@ -28,11 +34,11 @@ internal sealed class DaemonClient : IDisposable
                 catch (SocketException ex)
                 {
                     s.Dispose();
-                    throw new NoDaemonException(ex.SocketErrorCode switch
-                    {
-                        SocketError.AccessDenied => $"cannot open {socket}: permission denied (the daemon's socket belongs to another user)",
-                        _ => $"no trellis daemon is listening on {socket}: start one with `trellis up FILE`, or name its socket with --socket or TRELLIS_SOCKET",
-                    });
+                    throw ex.SocketErrorCode == SocketError.AccessDenied
+                        ? new NoDaemonException(
+                            $"cannot open {socket}: permission denied (the daemon lets in root, its owner and its admins group)", Runtime.ExitCodes.Refused)
+                        : new NoDaemonException(
+                            $"no trellis daemon is listening on {socket}: start one with `trellis up FILE`, or name its socket with --socket or TRELLIS_SOCKET");
                 }
             },
         };

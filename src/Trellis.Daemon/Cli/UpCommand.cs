@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Trellis.Daemon.Access;
 using Trellis.Daemon.Api;
 using Trellis.Daemon.Config;
 using Trellis.Daemon.Logs;
@@ -14,14 +15,8 @@ namespace Trellis.Daemon.Cli;
 /// </summary>
 internal static class UpCommand
 {
-    public static async Task<int> RunAsync(Arguments args)
+    public static async Task<int> RunAsync(string file, string? socketOption, int? port, bool noDashboard)
     {
-        var file = args.Positional(0, "the tree file (YAML)");
-        var socketOption = args.Option("--socket");
-        var portOption = args.Option("--port");
-        var noDashboard = args.Flag("--no-dashboard");
-        args.EnsureDone();
-
         var (config, errors) = TreeFileParser.Load(file);
         if (config is null)
         {
@@ -38,31 +33,36 @@ internal static class UpCommand
         {
             config = config with { Dashboard = null };
         }
-        else if (portOption is not null)
+        else if (port is { } p)
         {
-            if (!int.TryParse(portOption, out var port) || port is < 0 or > 65535)
-            {
-                throw new UsageException($"--port must be a number from 0 to 65535, not '{portOption}'");
-            }
-
-            config = config with { Dashboard = (config.Dashboard ?? new DashboardConfig()) with { Port = port } };
+            config = config with { Dashboard = (config.Dashboard ?? new DashboardConfig()) with { Port = p } };
         }
 
         var socket = socketOption is not null ? Path.GetFullPath(socketOption) : config.Socket ?? SocketPath.Default();
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        }));
+        // The daemon's own lines go to its console and into its own log in the state directory (state_dir/.daemon),
+        // which `trellis logs` and the dashboard show under the root's name.
+        ServiceLog? ownLog = null;
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            })
+            .AddProvider(new ServiceLogLoggerProvider(() => Volatile.Read(ref ownLog))));
         var logger = loggerFactory.CreateLogger("trellis");
 
-        if (SocketPath.PrepareDirectory(socket) is { } dirError)
+        if (SocketPath.PrepareDirectory(socket, config.Admins) is { } dirError)
         {
             Console.Error.WriteLine("trellis: " + dirError);
             return ExitCodes.Failed;
         }
 
-        Directory.CreateDirectory(config.StateDir);
+        if (StateDirectory.Prepare(config.StateDir, config.Admins) is { } stateError)
+        {
+            Console.Error.WriteLine("trellis: " + stateError);
+            return ExitCodes.Failed;
+        }
+
         FileStream daemonLock;
         try
         {
@@ -94,23 +94,52 @@ internal static class UpCommand
                 File.Delete(socket);
             }
 
-            return await RunTreeAsync(config, socket, logger).ConfigureAwait(false);
+            DashboardToken? token = null;
+            if (config.Dashboard is { } dashboard)
+            {
+                token = DashboardToken.LoadOrCreate(config.StateDir, dashboard.Token, out var tokenError);
+                if (token is null)
+                {
+                    Console.Error.WriteLine("trellis: " + tokenError);
+                    return ExitCodes.Failed;
+                }
+
+                if (dashboard.Token is not null && (File.GetUnixFileMode(config.File) & UnixFileMode.OtherRead) != 0)
+                {
+                    Log.TokenFileReadable(logger, config.File);
+                }
+            }
+
+            var budget = new LogBudget(config.Logs.MaxTotal);
+            var ownDir = Path.Combine(config.StateDir, ".daemon");
+            StateDirectory.CreatePrivate(ownDir, config.Admins);
+            using var own = new ServiceLog(config.Root.Name, ownDir, config.Logs, budget, TimeProvider.System);
+            Volatile.Write(ref ownLog, own);
+            try
+            {
+                return await RunTreeAsync(config, socket, token, budget, own, logger).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref ownLog, null);
+            }
         }
     }
 
-    private static async Task<int> RunTreeAsync(DaemonConfig config, string socket, ILogger logger)
+    private static async Task<int> RunTreeAsync(DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, ILogger logger)
     {
         var time = TimeProvider.System;
         await using var node = new Node();
         var events = new EventLog(time, e => Log.Event(logger, e.Node, e.Kind, e.Detail));
-        var ctx = new DaemonContext(node, time, events, new LogBudget(config.Logs.MaxTotal));
+        var ctx = new DaemonContext(node, time, events, budget);
         var tree = new ServiceTree(ctx, config);
+        tree.Root.Log = ownLog;
         Log.Starting(logger, config.Root.Name, config.File, socket);
 
         ApiServer api;
         try
         {
-            api = await ApiServer.StartAsync(tree, config, socket, file => ReloadAsync(tree, file)).ConfigureAwait(false);
+            api = await ApiServer.StartAsync(tree, config, socket, token, logger, file => ReloadAsync(tree, file)).ConfigureAwait(false);
         }
         catch (IOException ex)
         {
@@ -135,7 +164,8 @@ internal static class UpCommand
 
             if (api.DashboardUrl is { } url)
             {
-                Log.DashboardAt(logger, url);
+                var tokenFile = Path.Combine(config.StateDir, DashboardToken.FileName);
+                Log.DashboardAt(logger, url, tokenFile);
                 await File.WriteAllTextAsync(Path.Combine(config.StateDir, "dashboard.url"), url + "\n").ConfigureAwait(false);
             }
 

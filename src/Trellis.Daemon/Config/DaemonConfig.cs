@@ -12,6 +12,9 @@ internal sealed record DaemonConfig
     /// <summary>The control socket, when the file names one (absolute); otherwise the command line or the default decides.</summary>
     public string? Socket { get; init; }
 
+    /// <summary>The group whose members may drive the daemon over its socket, besides root and its owner.</summary>
+    public AdminGroup? Admins { get; init; }
+
     /// <summary>The dashboard's listener; null when the file turns it off.</summary>
     public DashboardConfig? Dashboard { get; init; } = new();
 
@@ -50,7 +53,7 @@ internal sealed record DashboardConfig
 
     public int Port { get; init; } = 7070;
 
-    /// <summary>A bearer token the API and page require; mandatory when binding beyond loopback.</summary>
+    /// <summary>The token the API and page require; when the file sets none, the daemon makes one and keeps it.</summary>
     public string? Token { get; init; }
 }
 
@@ -63,3 +66,6 @@ internal sealed record LogConfig
 
     public long MaxTotal { get; init; } = 256L * 1024 * 1024;
 }
+
+/// <summary>The <c>admins:</c> group: its id, and its name when the group database has one.</summary>
+internal sealed record AdminGroup(uint Gid, string? Name);

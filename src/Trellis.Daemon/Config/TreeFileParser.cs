@@ -12,7 +12,7 @@ namespace Trellis.Daemon.Config;
 internal sealed class TreeFileParser
 {
     private static readonly string[] TopKeys =
-        ["name", "state_dir", "socket", "dashboard", "logs", "status_layout", "strategy", "intensity", "period", "auto_shutdown", "children"];
+        ["name", "state_dir", "socket", "admins", "dashboard", "logs", "status_layout", "strategy", "intensity", "period", "auto_shutdown", "children"];
 
     private static readonly string[] SupervisorKeys =
         ["supervisor", "strategy", "intensity", "period", "auto_shutdown", "children", "restart", "shutdown", "significant"];
@@ -84,6 +84,7 @@ internal sealed class TreeFileParser
         var name = Str(top, "name") ?? Path.GetFileNameWithoutExtension(_file);
         var stateDir = Str(top, "state_dir") is { } sd ? Path.GetFullPath(sd, _baseDir) : Path.Combine(_baseDir, ".trellis");
         var socket = Str(top, "socket") is { } so ? Path.GetFullPath(so, _baseDir) : null;
+        var admins = ParseAdmins(top);
         var dashboard = ParseDashboard(top);
         var logs = ParseLogs(top);
         var runit = false;
@@ -113,11 +114,34 @@ internal sealed class TreeFileParser
             File = _file,
             StateDir = stateDir,
             Socket = socket,
+            Admins = admins,
             Dashboard = dashboard,
             Logs = logs,
             RunitStatus = runit,
             Root = root,
         };
+    }
+
+    private AdminGroup? ParseAdmins(YamlMappingNode top)
+    {
+        if (Get(top, "admins") is not { } node)
+        {
+            return null;
+        }
+
+        if (node is not YamlScalarNode { Value: { Length: > 0 } value })
+        {
+            Error(node, "admins must be the name or number of a group whose members may drive the daemon");
+            return null;
+        }
+
+        if (!OsProcess.Native.Groups.TryResolve(value, out var gid))
+        {
+            Error(node, $"admins: there is no group named '{value}' on this machine");
+            return null;
+        }
+
+        return new AdminGroup(gid, OsProcess.Native.Groups.NameOf(gid));
     }
 
     private DashboardConfig? ParseDashboard(YamlMappingNode top)
@@ -157,10 +181,6 @@ internal sealed class TreeFileParser
             if (System.Net.IPAddress.TryParse(bind.Value, out var address))
             {
                 d = d with { Bind = address.ToString() };
-                if (!System.Net.IPAddress.IsLoopback(address) && string.IsNullOrEmpty(Str(map, "token")))
-                {
-                    Error(bind, $"the dashboard would listen on {bind.Value}, beyond loopback, without a token: set dashboard.token, or bind 127.0.0.1");
-                }
             }
             else
             {

@@ -1,4 +1,4 @@
 namespace Trellis.Daemon.Logs;
 
-/// <summary>One line a service wrote, with when and on which stream.</summary>
-internal sealed record LogLine(DateTimeOffset Time, string Stream, string Text);
+/// <summary>One line a node wrote (or the daemon wrote about it), with when, which node and on which stream.</summary>
+internal sealed record LogLine(DateTimeOffset Time, string Node, string Stream, string Text);

@@ -9,7 +9,9 @@ namespace Trellis.Daemon.Logs;
 /// One service's output: <c>__stdout</c> and <c>__stderr</c> in its status directory, as supervise writes them,
 /// each rotated when it passes the size limit to <c>__stdout.@YYYYMMDDTHHMMSS.fffffff</c> (at most the configured
 /// number of old files per stream, and the global cap over all services); the last lines in memory for the
-/// dashboard and <c>trellis logs</c>; and followers for <c>logs -f</c>. Lines arrive on the output poller's thread.
+/// dashboard and <c>trellis logs</c>; and followers for <c>logs -f</c>. Lines arrive on the output poller's thread
+/// (programs) or the writer's own (a .NET worker's ILogger, the daemon's own log). Files are created 0640: logs can
+/// hold secrets.
 /// </summary>
 internal sealed class ServiceLog : IDisposable
 {
@@ -25,9 +27,11 @@ internal sealed class ServiceLog : IDisposable
     private readonly Stream _err;
     private readonly Queue<LogLine> _recent = new();
     private readonly List<ChannelWriter<LogLine>> _followers = [];
+    private readonly string _node;
 
-    public ServiceLog(string dir, Config.LogConfig config, LogBudget budget, TimeProvider time)
+    public ServiceLog(string node, string dir, Config.LogConfig config, LogBudget budget, TimeProvider time)
     {
+        _node = node;
         _dir = dir;
         _config = new LogConfig(config.MaxSize, config.MaxFiles);
         _budget = budget;
@@ -60,26 +64,30 @@ internal sealed class ServiceLog : IDisposable
     /// <summary>Records a line of the daemon's own about this service (shown with the service's output).</summary>
     public void Daemon(string line) => Write(null, "trellis", line);
 
-    /// <summary>The last <paramref name="count"/> lines.</summary>
-    public IReadOnlyList<LogLine> Tail(int count)
+    /// <summary>The node whose lines these are.</summary>
+    public string Node => _node;
+
+    /// <summary>The last <paramref name="count"/> lines (at or after <paramref name="since"/>, when given).</summary>
+    public IReadOnlyList<LogLine> Tail(int count, DateTimeOffset? since = null)
     {
         lock (_lock)
         {
-            return _recent.Skip(Math.Max(0, _recent.Count - count)).ToArray();
+            var lines = since is { } from ? _recent.Where(l => l.Time >= from).ToArray() : _recent.ToArray();
+            return lines.Length <= count ? lines : lines[^count..];
         }
     }
 
     /// <summary>
-    /// The last <paramref name="backlog"/> lines, and every line after them until the subscription is disposed: taken
-    /// under one lock, so no line is both in the backlog and in the reader, and none falls between them.
+    /// The last <paramref name="backlog"/> lines, and every line after them into <paramref name="writer"/> until the
+    /// subscription is disposed: taken under one lock, so no line is both in the backlog and in the writer, and none
+    /// falls between them. Several logs may share one writer (a subtree's follow); disposing does not complete it.
     /// </summary>
-    public (IReadOnlyList<LogLine> Backlog, ChannelReader<LogLine> Reader, IDisposable Subscription) Follow(int backlog)
+    public (IReadOnlyList<LogLine> Backlog, IDisposable Subscription) Follow(int backlog, DateTimeOffset? since, ChannelWriter<LogLine> writer)
     {
-        var channel = Channel.CreateBounded<LogLine>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
         lock (_lock)
         {
-            _followers.Add(channel.Writer);
-            return (Tail(backlog), channel.Reader, new Unsubscribe(this, channel.Writer));
+            _followers.Add(writer);
+            return (Tail(backlog, since), new Unsubscribe(this, writer));
         }
     }
 
@@ -89,11 +97,8 @@ internal sealed class ServiceLog : IDisposable
         {
             _out.Dispose();
             _err.Dispose();
-            foreach (var f in _followers)
-            {
-                f.TryComplete();
-            }
 
+            // A follower may share its writer with other logs (a subtree's follow): it is let go, not completed.
             _followers.Clear();
         }
 
@@ -102,7 +107,7 @@ internal sealed class ServiceLog : IDisposable
 
     private void Write(Stream? stream, string name, string text)
     {
-        var line = new LogLine(_time.GetUtcNow(), name, text);
+        var line = new LogLine(_time.GetUtcNow(), _node, name, text);
         lock (_lock)
         {
             if (stream is not null)
@@ -116,7 +121,7 @@ internal sealed class ServiceLog : IDisposable
                 {
                     // A full or broken disk must not stop the program's pipe from being drained: the line stays in
                     // memory for the dashboard, and the failure is shown beside it.
-                    Remember(new LogLine(line.Time, "trellis", $"could not write {stream.Path}: {ex.Message}"));
+                    Remember(new LogLine(line.Time, _node, "trellis", $"could not write {stream.Path}: {ex.Message}"));
                 }
             }
 
@@ -149,14 +154,14 @@ internal sealed class ServiceLog : IDisposable
             {
                 log._followers.Remove(writer);
             }
-
-            writer.TryComplete();
         }
     }
 
     /// <summary>One stream's current file and its rotated ones.</summary>
     private sealed class Stream(string path) : IDisposable
     {
+        private const UnixFileMode FileMode0640 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+        private FileStream? _file;
         private SafeFileHandle? _handle;
 
         public string Path { get; } = path;
@@ -187,14 +192,30 @@ internal sealed class ServiceLog : IDisposable
                 Rotate(config, budget, now);
             }
 
-            _handle ??= File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            if (_handle is null)
+            {
+                _file = new FileStream(Path, new FileStreamOptions
+                {
+                    Mode = FileMode.OpenOrCreate,
+                    Access = FileAccess.Write,
+                    Share = FileShare.ReadWrite | FileShare.Delete,
+                    BufferSize = 0,
+                    UnixCreateMode = FileMode0640,
+                });
+                _handle = _file.SafeFileHandle;
+
+                // A file an older daemon made 0644 is closed to others from now on.
+                File.SetUnixFileMode(_handle, FileMode0640);
+            }
+
             RandomAccess.Write(_handle, bytes, Size);
             Size += bytes.Length;
         }
 
         public void Dispose()
         {
-            _handle?.Dispose();
+            _file?.Dispose();
+            _file = null;
             _handle = null;
         }
 

@@ -20,7 +20,11 @@ internal static class ExitCodes
     public const int Failed = 1;
     public const int Usage = 2;
     public const int NoDaemon = 3;
+
+    /// <summary>For <c>status</c>, as systemctl's 3: a node shown is not running (with no daemon, nothing is).</summary>
+    public const int NotRunning = 3;
     public const int NoSuchNode = 4;
     public const int BadTree = 5;
     public const int AlreadyRunning = 6;
+    public const int Refused = 7;
 }

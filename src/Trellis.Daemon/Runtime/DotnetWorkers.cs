@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Trellis.Daemon.Config;
 using Trellis.Hosting;
 
@@ -9,7 +10,9 @@ namespace Trellis.Daemon.Runtime;
 /// <summary>
 /// In-process .NET workers named in the tree file: a <see cref="GenServer"/> type (started with the node's
 /// <c>argument</c>) or an <see cref="IHostedService"/> such as a BackgroundService (started, watched, stopped),
-/// each with a public parameterless constructor, loaded from the named assembly.
+/// loaded from the named assembly, with a public constructor that takes nothing or only logging
+/// (<see cref="ILogger"/>, <see cref="ILogger{T}"/>, <see cref="ILoggerFactory"/>): what the worker logs goes to its
+/// own log, shown by <c>trellis logs</c> and the dashboard like a program's output.
 /// </summary>
 internal static class DotnetWorkers
 {
@@ -48,9 +51,9 @@ internal static class DotnetWorkers
             return null;
         }
 
-        if (type.IsAbstract || type.GetConstructor(Type.EmptyTypes) is null)
+        if (type.IsAbstract || !type.GetConstructors().Any(c => c.GetParameters().All(p => WorkerServices.Provides(p.ParameterType))))
         {
-            error = $"dotnet '{config.Name}': {config.Type} needs a public parameterless constructor";
+            error = $"dotnet '{config.Name}': {config.Type} needs a public constructor that takes nothing, or only an ILogger, ILogger<T> or ILoggerFactory";
             return null;
         }
 
@@ -69,14 +72,15 @@ internal static class DotnetWorkers
             return StartResult.Fail(ExitReason.Of(error!));
         }
 
+        var services = new WorkerServices(node);
         StartResult start;
         if (typeof(GenServer).IsAssignableFrom(type))
         {
-            start = await GenServer.StartLinkAsync(supervisor, () => (GenServer)Activator.CreateInstance(type)!, config.Argument).ConfigureAwait(false);
+            start = await GenServer.StartLinkAsync(supervisor, () => (GenServer)services.Create(type), config.Argument).ConfigureAwait(false);
         }
         else
         {
-            var spec = HostedServiceChildren.Spec(node.Name, () => (IHostedService)Activator.CreateInstance(type)!);
+            var spec = HostedServiceChildren.Spec(node.Name, () => (IHostedService)services.Create(type));
             start = await spec.Start(supervisor, spec.Arguments).ConfigureAwait(false);
         }
 

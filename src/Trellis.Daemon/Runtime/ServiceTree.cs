@@ -179,6 +179,7 @@ internal sealed partial class ServiceTree
                     errors.Add($"{Config.File}:{dotnet.At}: {error}");
                 }
 
+                OpenWorkerLog(node, errors);
                 break;
         }
 
@@ -196,9 +197,26 @@ internal sealed partial class ServiceTree
         }
 
         node.StatusDir = dir;
-        node.Log = new ServiceLog(path, Config.Logs, Ctx.Budget, Ctx.Time);
+        node.Log = new ServiceLog(node.Name, path, Config.Logs, Ctx.Budget, Ctx.Time);
         Ctx.WriteStatus(node);
         dir.ReadControl(b => OnControlByte(node, b));
+    }
+
+    // A .NET worker has no status directory (no program for svc to drive), but its ILogger output is kept the same way.
+    private void OpenWorkerLog(TreeNode node, List<string> errors)
+    {
+        var path = Path.Combine(Config.StateDir, node.Name);
+        try
+        {
+            StateDirectory.CreatePrivate(path, Config.Admins);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($".NET worker '{node.Name}': cannot create {path}: {ex.Message}");
+            return;
+        }
+
+        node.Log = new ServiceLog(node.Name, path, Config.Logs, Ctx.Budget, Ctx.Time);
     }
 
     private void Release(TreeNode top)
@@ -207,11 +225,12 @@ internal sealed partial class ServiceTree
         {
             n.StatusDir?.Dispose();
             n.StatusDir = null;
-            n.Log?.Dispose();
-            n.Log = null;
             n.Dispose();
             if (!ReferenceEquals(n, Root))
             {
+                // The root's log is the daemon's own, which its owner closes after the last line.
+                n.Log?.Dispose();
+                n.Log = null;
                 lock (_byName)
                 {
                     if (_byName.TryGetValue(n.Name, out var current) && ReferenceEquals(current, n))

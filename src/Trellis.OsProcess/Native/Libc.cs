@@ -140,5 +140,14 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)]
     internal static partial uint getuid();
 
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int chown(string path, uint owner, uint group);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint getgrnam(string name);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial nint getgrgid(uint gid);
+
     internal static int LastError => Marshal.GetLastPInvokeError();
 }

@@ -36,7 +36,7 @@ internal struct PollFd
     public short Revents;
 }
 
-/// <summary>glibc x86_64 and arm64 <c>struct stat</c>: only the mode is read, at its offset on x86_64 (24) or arm64 (16).</summary>
+/// <summary>glibc x86_64 and arm64 <c>struct stat</c>: only the mode (at 24 on x86_64, 16 on arm64) and the owner (28, 24) are read.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 256)]
 internal struct Stat
 {
@@ -46,7 +46,15 @@ internal struct Stat
     [FieldOffset(24)]
     public uint ModeX64;
 
+    [FieldOffset(24)]
+    public uint UidArm64;
+
+    [FieldOffset(28)]
+    public uint UidX64;
+
     public readonly uint Mode => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? ModeArm64 : ModeX64;
+
+    public readonly uint Uid => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? UidArm64 : UidX64;
 }
 
 /// <summary>The numbers libc uses (Linux, x86_64 and arm64 agree on all of these).</summary>

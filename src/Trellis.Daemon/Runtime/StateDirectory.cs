@@ -1,0 +1,60 @@
+using Trellis.Daemon.Config;
+using Trellis.OsProcess.Native;
+
+namespace Trellis.Daemon.Runtime;
+
+/// <summary>
+/// The daemon's state directory and the directories it makes in it: its owner's only (0700), or, with an
+/// <c>admins:</c> group, readable by that group (2750, the group set and inherited by what is created inside), so
+/// the group can read status and logs but never the token (0600).
+/// </summary>
+internal static class StateDirectory
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode Shared = Private | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.SetGroup;
+
+    /// <summary>
+    /// Creates <paramref name="path"/>, or takes an existing one that belongs to the daemon's user, and gives it the
+    /// mode above. Another user's directory is refused: whoever owns it could read or replace what the daemon keeps.
+    /// </summary>
+    public static string? Prepare(string path, AdminGroup? admins)
+    {
+        try
+        {
+            if (Directory.Exists(path) && Owner(path) is { } owner && owner != Libc.geteuid())
+            {
+                return $"the state directory {path} belongs to uid {owner}, not to this daemon's user (uid {Libc.geteuid()}): choose another state_dir";
+            }
+
+            CreatePrivate(path, admins);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot prepare the state directory {path}: {ex.Message}";
+        }
+    }
+
+    /// <summary>Creates the directory (or tightens an existing one) with the mode the admins setting calls for.</summary>
+    public static void CreatePrivate(string path, AdminGroup? admins)
+    {
+        var mode = admins is null ? Private : Shared;
+        if (!Directory.Exists(path))
+        {
+            Directory.CreateDirectory(path, Private);
+        }
+
+        if (admins is not null && Groups.ChangeGroup(path, admins.Gid) is { } error)
+        {
+            throw new IOException(error);
+        }
+
+        File.SetUnixFileMode(path, mode);
+    }
+
+    private static unsafe uint? Owner(string path)
+    {
+        Stat st;
+        return Libc.lstat(path, &st) == 0 ? st.Uid : null;
+    }
+}
