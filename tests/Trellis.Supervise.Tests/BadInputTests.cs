@@ -21,6 +21,17 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task Version_And_Help_Exit0()
+    {
+        var (code, output, _) = await SupervisedDir.RunAsync("--version");
+        Assert.Equal(0, code);
+        Assert.Matches(@"^supervise \(trellis\) [0-9]+\.[0-9]+\.[0-9]+", output);
+        (code, output, _) = await SupervisedDir.RunAsync("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--version", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MalformedConfig_NamesFileAndLine()
     {
         await using var d = new SupervisedDir();

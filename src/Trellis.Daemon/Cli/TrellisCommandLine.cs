@@ -62,6 +62,19 @@ internal static class TrellisCommandLine
         return names;
     }
 
+    /// <summary>A whole number in a range; anything else is a parse error that names the option and the value.</summary>
+    private static int? WholeNumber(ArgumentResult r, string option, int min, int max)
+    {
+        var text = r.Tokens.Count > 0 ? r.Tokens[^1].Value : string.Empty;
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
+        {
+            return n;
+        }
+
+        r.AddError($"{option} must be a whole number from {min} to {max}, not '{text}'");
+        return null;
+    }
+
     private static Argument<string?> OneName(string description, Option<string?> socket, ArgumentArity arity)
     {
         var name = new Argument<string?>("NAME") { Description = description, Arity = arity };
@@ -72,14 +85,12 @@ internal static class TrellisCommandLine
     private static Command Up(Option<string?> socket)
     {
         var file = new Argument<string>("FILE") { Description = "The tree file (YAML)" };
-        var port = new Option<int?>("--port") { Description = "The dashboard's TCP port (0: any free port); overrides dashboard.port", HelpName = "N" };
-        port.Validators.Add(r =>
+        var port = new Option<int?>("--port")
         {
-            if (r.GetValueOrDefault<int?>() is { } p && p is < 0 or > 65535)
-            {
-                r.AddError($"--port must be a number from 0 to 65535, not {p}");
-            }
-        });
+            Description = "The dashboard's TCP port (0: any free port); overrides dashboard.port",
+            HelpName = "N",
+            CustomParser = r => WholeNumber(r, "--port", 0, 65535),
+        };
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "No TCP listener: the control socket only" };
         var up = new Command("up", "Run the tree in FILE until SIGTERM or SIGINT (SIGHUP reloads it)") { file, port, noDashboard };
         up.SetAction((parse, cancel) => UpCommand.RunAsync(
@@ -138,14 +149,13 @@ internal static class TrellisCommandLine
     private static Command Logs(Option<string?> socket, Option<bool> json)
     {
         var name = OneName("A service or .NET worker, or a supervisor for its whole subtree; every node when left out", socket, ArgumentArity.ZeroOrOne);
-        var lines = new Option<int>("--lines", "-n") { Description = "How many recent lines (default 50)", HelpName = "N", DefaultValueFactory = _ => 50 };
-        lines.Validators.Add(r =>
+        var lines = new Option<int>("--lines", "-n")
         {
-            if (r.GetValueOrDefault<int>() is < 0 or > Api.ApiEndpoints.MaxLines)
-            {
-                r.AddError($"--lines must be a number from 0 to {Api.ApiEndpoints.MaxLines}");
-            }
-        });
+            Description = "How many recent lines",
+            HelpName = "N",
+            DefaultValueFactory = _ => 50,
+            CustomParser = r => WholeNumber(r, "--lines", 0, Api.ApiEndpoints.MaxLines) ?? 0,
+        };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing lines as they come (Ctrl-C ends)" };
         var since = new Option<string?>("--since") { Description = "Only lines from this long ago (10m, 2h, 30s) or since a time (2026-12-01T10:00:00Z)", HelpName = "WHEN" };
         since.Validators.Add(r =>
