@@ -2,7 +2,7 @@
 # The main job's demo: one trellis daemon supervising examples/demo.yaml (an HTTP service, a worker that depends on
 # it under rest_for_one, a flaky program that crashes every few seconds, and two in-process .NET workers), with the
 # live dashboard. Ctrl-C stops the tree in reverse order.
-#   ./demo.sh            the daemon and its dashboard (http://127.0.0.1:7070/)
+#   ./demo.sh            the daemon and its dashboard (http://127.0.0.1:7070/; `trellis dashboard` gives a link that signs in)
 #   ./demo.sh library    the library examples instead: seed 004's Stack, seed 003's KV, KV as an application
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,6 +26,7 @@ echo "Starting the demo tree. In another terminal:"
 echo "  $trellis status            $trellis tree"
 echo "  $trellis kill http         (watch the worker restart with it: rest_for_one)"
 echo "  $trellis logs flaky -f     svc -d examples/.trellis/demo/flaky"
-echo "Dashboard: http://127.0.0.1:7070/   (Ctrl-C here stops the tree in reverse order)"
+echo "  $trellis dashboard         (a link to http://127.0.0.1:7070/ that signs the browser in)"
+echo "Ctrl-C here stops the tree in reverse order."
 echo
 exec "$trellis" up examples/demo.yaml "$@"
