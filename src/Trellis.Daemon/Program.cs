@@ -14,11 +14,6 @@ internal static class Program
     {
         // `trellis ctl status` is the older spelling of `trellis status`.
         var args = argv is ["ctl", .. var rest] ? rest : argv;
-        if (args is ["up", ..])
-        {
-            GcBudget.EnsureForDaemon();
-        }
-
         var root = TrellisCommandLine.Build();
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
@@ -33,11 +28,10 @@ internal static class Program
             return ExitCodes.Usage;
         }
 
-        if (parse.Action is null)
+        if (parse.CommandResult.Command.Name == "up" && parse.Action is not System.CommandLine.Help.HelpAction)
         {
-            // `trellis` alone: what it can do, on stderr, and the usage exit code.
-            await parse.InvokeAsync(new InvocationConfiguration { Output = Console.Error }).ConfigureAwait(false);
-            return ExitCodes.Usage;
+            // Re-executes with the daemon's GC settings (parsing has had no effect to undo).
+            GcBudget.EnsureForDaemon();
         }
 
         try

@@ -71,6 +71,35 @@ public sealed class SocketAccessTests
     }
 
     [Fact]
+    public async Task Another_user_on_the_tcp_port_gets_401_for_every_attempt_and_changes_nothing()
+    {
+        await using var d = await DaemonProcess.StartAsync(Tree);
+        var root = File.ReadAllText(Path.Combine(d.StateDir, "dashboard.url")).Trim();
+        var pid = await d.OsPidAsync("a");
+        var mine = Path.Combine(d.Dir, "mine.yaml");
+        File.WriteAllText(mine, "name: guarded\nchildren:\n  - service: evil\n    command: [sleep, \"1000\"]\n");
+
+        async Task<string> Curl(params string[] args)
+        {
+            var (code, output, err) = await OtherUser.RunAsync(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", .. args]);
+            Assert.True(code == 0, err);
+            return output;
+        }
+
+        Assert.Equal("401", await Curl(root + "api/tree"));
+        Assert.Equal("401", await Curl(root + "api/nodes/a/logs"));
+        Assert.Equal("401", await Curl("-H", "Authorization: Bearer not-the-token-0123", root + "api/tree"));
+        Assert.Equal("401", await Curl("-X", "POST", "-H", "X-Trellis: 1", root + "api/nodes/a/kill"));
+        Assert.Equal("401", await Curl("-X", "POST", "-H", "X-Trellis: 1", root + "api/reload?file=" + mine));
+        Assert.Equal("401", await Curl("-X", "POST", "-H", "X-Trellis: 1", root + "api/reload?file=/etc/shadow"));
+        Assert.Equal("401", await Curl("-X", "POST", "-H", "X-Trellis: 1", root + "api/nodes/a/signal/KILL?token=guess-0123456789"));
+
+        Assert.Equal(pid, await d.OsPidAsync("a"));
+        Assert.Equal(404, (await d.Client.GetAsync("api/nodes/evil")).Status);
+        Assert.Equal(Path.Combine(d.Dir, "tree.yaml"), (await d.Client.GetAsync("api/tree")).Body.GetProperty("file").GetString());
+    }
+
+    [Fact]
     public async Task Members_of_the_admins_group_drive_the_daemon_and_read_logs_but_not_the_token()
     {
         const uint Admins = 4242;

@@ -18,9 +18,9 @@ internal sealed partial class ServiceTree
     {
         var notes = new List<string>();
         if (next.StateDir != Config.StateDir || next.Socket != Config.Socket || next.Dashboard != Config.Dashboard
-            || next.RunitStatus != Config.RunitStatus || next.Logs != Config.Logs)
+            || next.RunitStatus != Config.RunitStatus || next.Logs != Config.Logs || next.Admins != Config.Admins)
         {
-            notes.Add("state_dir, socket, dashboard, status_layout and logs settings apply at the next `trellis up`");
+            notes.Add("state_dir, socket, admins, dashboard, status_layout and logs settings apply at the next `trellis up`");
         }
 
         if (!((SupervisorConfig)Root.Config).SameFlags(next.Root) || Root.Name != next.Root.Name)
