@@ -25,7 +25,15 @@ internal sealed class FileLog : ILoggerFactory, ILogger
     }
 
     private static StreamWriter Open(string path) =>
-        new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete), new UTF8Encoding(false)) { AutoFlush = true };
+        new(
+            new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Append,
+                Access = FileAccess.Write,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead,
+            }),
+            new UTF8Encoding(false)) { AutoFlush = true };
 
     public ILogger CreateLogger(string categoryName) => this;
 

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Trellis.OsProcess.Internal;
 using Trellis.OsProcess.Native;
 
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 namespace Trellis.Supervise;
 
 /// <summary><c>supervise -p DIR -f "COMMAND" [-F supervise.conf]</c>: keeps one program running.</summary>

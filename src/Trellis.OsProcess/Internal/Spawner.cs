@@ -190,7 +190,7 @@ internal static unsafe class Spawner
 
                 return Added(
                     Libc.posix_spawn_file_actions_addopen(
-                        actions, fd, Utf8(target.Path!, strings), Constants.OWrOnly | Constants.OCreat | Constants.OAppend, 0x1A4 /* 0644 */),
+                        actions, fd, Utf8(target.Path!, strings), Constants.OWrOnly | Constants.OCreat | Constants.OAppend, 0x1A0 /* 0640: output can hold secrets */),
                     target.Path!,
                     out failure);
             case OutputKind.Lines:
