@@ -39,8 +39,8 @@ internal static class UpCommand
         }
 
         var socket = socketOption is not null ? Path.GetFullPath(socketOption) : config.Socket ?? SocketPath.Default();
-        // The daemon's own lines go to its console and into its own log in the state directory (state_dir/.daemon),
-        // which `trellis logs` and the dashboard show under the root's name.
+        // The daemon's own lines go to its console and into its own log in the state directory (state_dir/.daemon/,
+        // 0640), which `trellis logs --daemon` shows.
         ServiceLog? ownLog = null;
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o =>
@@ -112,7 +112,12 @@ internal static class UpCommand
 
             var budget = new LogBudget(config.Logs.MaxTotal);
             var ownDir = Path.Combine(config.StateDir, ".daemon");
-            StateDirectory.CreatePrivate(ownDir, config.Admins);
+            if (StateDirectory.Prepare(ownDir, config.Admins) is { } ownError)
+            {
+                Console.Error.WriteLine("trellis: " + ownError);
+                return ExitCodes.Failed;
+            }
+
             using var own = new ServiceLog(config.Root.Name, ownDir, config.Logs, budget, TimeProvider.System);
             Volatile.Write(ref ownLog, own);
             try
