@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "{File} sets the dashboard token and other users may read it: chmod o-r it, or leave the token out and let the daemon keep one in its state directory")]
     public static partial void TokenFileReadable(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Service}: pid {Pid}, left running by a daemon that was killed, is stopped with its process group before the tree starts")]
+    public static partial void LeftoverFound(ILogger logger, string service, int pid);
 }

@@ -16,6 +16,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _keepDir;
 
     private DaemonProcess(string dir, Process process)
     {
@@ -60,6 +61,32 @@ internal sealed class DaemonProcess : IAsyncDisposable
     {
         var dir = Directory.CreateTempSubdirectory("trellis-d-").FullName;
         File.WriteAllText(Path.Combine(dir, "tree.yaml"), yaml.Replace("$DIR", dir, StringComparison.Ordinal));
+        return LaunchIn(dir, extra);
+    }
+
+    /// <summary>Starts another daemon on the tree file and state directory of <paramref name="earlier"/>, and waits until its tree has started.</summary>
+    public static async Task<DaemonProcess> StartAgainAsync(DaemonProcess earlier)
+    {
+        earlier._keepDir = true;
+        var d = LaunchIn(earlier.Dir);
+        var first = await Task.WhenAny(d._started.Task, d._exited.Task).WaitAsync(Deadline);
+        if (first == d._exited.Task)
+        {
+            throw new InvalidOperationException($"the daemon exited with {d._exited.Task.Result}:\n{d.Output}");
+        }
+
+        return d;
+    }
+
+    /// <summary>SIGKILL: the daemon gets no chance to stop anything.</summary>
+    public async Task KillAsync()
+    {
+        _ = OsProcess.Native.Libc.kill(_process.Id, OsProcess.Signals.Kill);
+        await _exited.Task.WaitAsync(Deadline);
+    }
+
+    private static DaemonProcess LaunchIn(string dir, params string[] extra)
+    {
         var info = new ProcessStartInfo(TrellisCommand)
         {
             WorkingDirectory = dir,
@@ -194,7 +221,10 @@ internal sealed class DaemonProcess : IAsyncDisposable
         _process.Dispose();
         try
         {
-            Directory.Delete(Dir, recursive: true);
+            if (!_keepDir)
+            {
+                Directory.Delete(Dir, recursive: true);
+            }
         }
         catch (IOException)
         {

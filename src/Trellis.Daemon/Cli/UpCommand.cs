@@ -94,6 +94,12 @@ internal static class UpCommand
                 File.Delete(socket);
             }
 
+            if (await Leftovers.StopAllAsync(config, logger).ConfigureAwait(false) is { } leftoverError)
+            {
+                Console.Error.WriteLine("trellis: " + leftoverError);
+                return ExitCodes.Failed;
+            }
+
             DashboardToken? token = null;
             if (config.Dashboard is { } dashboard)
             {

@@ -59,6 +59,12 @@ internal static class ServiceStarter
         }
 
         var osPid = (int)start.Info!;
+
+        // Before anything else, so that a daemon killed from here on leaves a record the next one finds.
+        if (!ProgramRecord.Write(node.StatusDir!.Path, osPid))
+        {
+            log.Daemon($"could not record pid {osPid} in {node.StatusDir.Path}/{ProgramRecord.FileName}");
+        }
         var restart = node.OnStarted(start.Pid, osPid, readiness is null ? NodeStatus.Running : NodeStatus.Starting, ctx.Time.GetUtcNow(), operatorStart);
         node.StopRequested = false;
         var exited = Node.WaitForExitAsync(start.Pid);
