@@ -23,8 +23,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "tree stopped; exiting")]
     public static partial void Stopped(ILogger logger);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "the root supervisor ended ({Reason}): the daemon exits")]
-    public static partial void RootEnded(ILogger logger, string reason);
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "the root supervisor ended ({Reason}; its intensity is {Intensity} restarts in {Period}); the last crash: {LastCrash}; the daemon stops the tree and exits 1")]
+    public static partial void RootEnded(ILogger logger, string reason, int intensity, string period, string lastCrash);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "SIGHUP: reloading {File}: {Result}")]
     public static partial void Reloaded(ILogger logger, string file, string result);

@@ -9,6 +9,11 @@ internal static class CheckCommand
     public static int Run(string file)
     {
         var (config, errors) = TreeFileParser.Load(file);
+        if (config is not null && CommandCheck.Find(config) is { Count: > 0 } missing)
+        {
+            (config, errors) = (null, missing);
+        }
+
         if (config is null)
         {
             foreach (var e in errors)

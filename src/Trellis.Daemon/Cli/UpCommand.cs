@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Trellis.Daemon.Access;
@@ -18,6 +19,11 @@ internal static class UpCommand
     public static async Task<int> RunAsync(string file, string? socketOption, int? port, bool noDashboard)
     {
         var (config, errors) = TreeFileParser.Load(file);
+        if (config is not null && CommandCheck.Find(config) is { Count: > 0 } missing)
+        {
+            (config, errors) = (null, missing);
+        }
+
         if (config is null)
         {
             foreach (var e in errors)
@@ -57,10 +63,16 @@ internal static class UpCommand
             return ExitCodes.Failed;
         }
 
+        return await RunInStateDirAsync(config, socket, logger, log => Volatile.Write(ref ownLog, log)).ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunInStateDirAsync(DaemonConfig config, string socket, ILogger logger, Action<ServiceLog?> setOwnLog)
+    {
+        var created = !Directory.Exists(config.StateDir) && !File.Exists(config.StateDir);
         if (StateDirectory.Prepare(config.StateDir, config.Admins) is { } stateError)
         {
             Console.Error.WriteLine("trellis: " + stateError);
-            return ExitCodes.Failed;
+            return ExitCodes.BadTree;
         }
 
         FileStream daemonLock;
@@ -74,70 +86,89 @@ internal static class UpCommand
             return ExitCodes.AlreadyRunning;
         }
 
+        var treeStarted = new StrongBox<bool>();
         using (daemonLock)
         {
-            if (await AnswersAsync(socket).ConfigureAwait(false))
-            {
-                Console.Error.WriteLine($"trellis: a daemon already listens on {socket}: stop it first, or use another --socket");
-                return ExitCodes.AlreadyRunning;
-            }
-
-            if (File.Exists(socket))
-            {
-                if (!IsSocket(socket))
-                {
-                    Console.Error.WriteLine($"trellis: {socket} exists and is not a socket; choose another --socket");
-                    return ExitCodes.Failed;
-                }
-
-                // A socket nobody answers on is left over from a daemon that was killed.
-                File.Delete(socket);
-            }
-
-            if (await Leftovers.StopAllAsync(config, logger).ConfigureAwait(false) is { } leftoverError)
-            {
-                Console.Error.WriteLine("trellis: " + leftoverError);
-                return ExitCodes.Failed;
-            }
-
-            DashboardToken? token = null;
-            if (config.Dashboard is { } dashboard)
-            {
-                token = DashboardToken.LoadOrCreate(config.StateDir, dashboard.Token, out var tokenError);
-                if (token is null)
-                {
-                    Console.Error.WriteLine("trellis: " + tokenError);
-                    return ExitCodes.Failed;
-                }
-
-                if (dashboard.Token is not null && (File.GetUnixFileMode(config.File) & UnixFileMode.OtherRead) != 0)
-                {
-                    Log.TokenFileReadable(logger, config.File);
-                }
-            }
-
-            var budget = new LogBudget(config.Logs.MaxTotal);
-            var ownDir = Path.Combine(config.StateDir, ".daemon");
-            if (StateDirectory.Prepare(ownDir, config.Admins) is { } ownError)
-            {
-                Console.Error.WriteLine("trellis: " + ownError);
-                return ExitCodes.Failed;
-            }
-
-            using var own = new ServiceLog(config.Root.Name, ownDir, config.Logs, budget, TimeProvider.System);
-            Volatile.Write(ref ownLog, own);
             try
             {
-                return await RunTreeAsync(config, socket, token, budget, own, logger).ConfigureAwait(false);
+                return await RunLockedAsync(config, socket, logger, setOwnLog, treeStarted).ConfigureAwait(false);
             }
             finally
             {
-                Volatile.Write(ref ownLog, null);
+                // A start that fails before its tree runs leaves no state directory it made behind; the lock, still
+                // held, keeps another daemon from having taken it meanwhile.
+                if (created && !treeStarted.Value)
+                {
+                    StateDirectory.TryRemove(config.StateDir);
+                }
             }
         }
     }
 
-    private static async Task<int> RunTreeAsync(DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, ILogger logger)
+    private static async Task<int> RunLockedAsync(DaemonConfig config, string socket, ILogger logger, Action<ServiceLog?> setOwnLog, StrongBox<bool> treeStarted)
+    {
+        if (await AnswersAsync(socket).ConfigureAwait(false))
+        {
+            Console.Error.WriteLine($"trellis: a daemon already listens on {socket}: stop it first, or use another --socket");
+            return ExitCodes.AlreadyRunning;
+        }
+
+        if (File.Exists(socket))
+        {
+            if (!IsSocket(socket))
+            {
+                Console.Error.WriteLine($"trellis: {socket} exists and is not a socket; choose another --socket");
+                return ExitCodes.Failed;
+            }
+
+            // A socket nobody answers on is left over from a daemon that was killed.
+            File.Delete(socket);
+        }
+
+        if (await Leftovers.StopAllAsync(config, logger).ConfigureAwait(false) is { } leftoverError)
+        {
+            Console.Error.WriteLine("trellis: " + leftoverError);
+            return ExitCodes.Failed;
+        }
+
+        DashboardToken? token = null;
+        if (config.Dashboard is { } dashboard)
+        {
+            token = DashboardToken.LoadOrCreate(config.StateDir, dashboard.Token, out var tokenError);
+            if (token is null)
+            {
+                Console.Error.WriteLine("trellis: " + tokenError);
+                return ExitCodes.Failed;
+            }
+
+            if (dashboard.Token is not null && (File.GetUnixFileMode(config.File) & UnixFileMode.OtherRead) != 0)
+            {
+                Log.TokenFileReadable(logger, config.File);
+            }
+        }
+
+        var budget = new LogBudget(config.Logs.MaxTotal);
+        var ownDir = Path.Combine(config.StateDir, ".daemon");
+        if (StateDirectory.Prepare(ownDir, config.Admins) is { } ownError)
+        {
+            Console.Error.WriteLine("trellis: " + ownError);
+            return ExitCodes.Failed;
+        }
+
+        using var own = new ServiceLog(config.Root.Name, ownDir, config.Logs, budget, TimeProvider.System);
+        setOwnLog(own);
+        try
+        {
+            return await RunTreeAsync(config, socket, token, budget, own, logger, treeStarted).ConfigureAwait(false);
+        }
+        finally
+        {
+            setOwnLog(null);
+        }
+    }
+
+    private static async Task<int> RunTreeAsync(
+        DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, ILogger logger, StrongBox<bool> treeStarted)
     {
         var time = TimeProvider.System;
         await using var node = new Node();
@@ -187,6 +218,7 @@ internal static class UpCommand
                 return ExitCodes.Failed;
             }
 
+            treeStarted.Value = true;
             var nodes = tree.Nodes.Skip(1).ToList();
             int services = nodes.Count(n => n.Config is ServiceConfig), supervisors = nodes.Count(n => n.Config is SupervisorConfig);
             Log.Started(logger, services, supervisors, nodes.Count - services - supervisors);
@@ -202,7 +234,9 @@ internal static class UpCommand
             else
             {
                 var reason = Reasons.Describe(await tree.RootExited.ConfigureAwait(false));
-                Log.RootEnded(logger, reason);
+                var root = (SupervisorConfig)tree.Root.Config;
+                var last = tree.Events.Last("crashed") is { } crash ? $"{crash.Node} ({crash.Detail})" : "no crash on record";
+                Log.RootEnded(logger, reason, root.Intensity, Units.Duration(root.Period), last);
                 await tree.StopAsync().ConfigureAwait(false);
                 code = ExitCodes.Failed;
             }
@@ -230,6 +264,11 @@ internal static class UpCommand
     {
         var path = file is null ? tree.Config.File : Path.GetFullPath(file);
         var (next, errors) = TreeFileParser.Load(path);
+        if (next is not null && CommandCheck.Find(next) is { Count: > 0 } missing)
+        {
+            (next, errors) = (null, missing);
+        }
+
         if (next is null)
         {
             return new CommandResult(ExitCodes.BadTree, string.Join(Environment.NewLine, errors) + Environment.NewLine + "nothing was changed");

@@ -32,6 +32,16 @@ internal abstract record NodeConfig
 /// <summary>A supervisor and its children in start order.</summary>
 internal sealed record SupervisorConfig : NodeConfig
 {
+    /// <summary>
+    /// The root's default intensity: a service manager's root should give up only in a storm. One or two services
+    /// crashing in a loop (their backoff spaces them out) never reach 100 restarts a minute; a deployment whose
+    /// every service crashes at once does, and the daemon then exits 1 rather than spin for ever.
+    /// </summary>
+    public const int RootIntensity = 100;
+
+    /// <summary>The root's default period.</summary>
+    public static readonly TimeSpan RootPeriod = TimeSpan.FromSeconds(60);
+
     public Strategy Strategy { get; init; } = Strategy.OneForOne;
 
     public int Intensity { get; init; } = 3;

@@ -27,6 +27,21 @@ internal sealed class TreeFileParser
 
     private readonly string _file;
     private readonly string _baseDir;
+    /// <summary>The largest tree file read: far beyond any real tree, small enough to refuse a runaway one at once.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    /// <summary>How deep mappings and lists may nest (a tree of supervisors 20 deep needs about 45).</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>YAML nodes (scalars, mappings, lists) one file may hold.</summary>
+    public const int MaxYamlNodes = 200_000;
+
+    /// <summary>Nodes of the tree (supervisors, services, workers).</summary>
+    public const int MaxTreeNodes = 10_000;
+
+    /// <summary>A node's name: it names a directory, and sockets under it must fit in 108 bytes.</summary>
+    public const int MaxNameLength = 64;
+
     private readonly List<ConfigError> _errors = [];
     private readonly Dictionary<string, Mark> _names = new(StringComparer.Ordinal);
 
@@ -42,6 +57,12 @@ internal sealed class TreeFileParser
         string text;
         try
         {
+            var length = new FileInfo(file).Length;
+            if (length > MaxFileBytes)
+            {
+                return (null, [new ConfigError(file, 0, 0, $"the tree file has {length} bytes; at most {MaxFileBytes} are read")]);
+            }
+
             text = File.ReadAllText(file);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
@@ -62,15 +83,36 @@ internal sealed class TreeFileParser
 
     private DaemonConfig? ParseText(string text)
     {
+        if (text.Length > MaxFileBytes)
+        {
+            _errors.Add(new ConfigError(_file, 0, 0, $"the tree file has {text.Length} characters; at most {MaxFileBytes} are read"));
+            return null;
+        }
+
         var yaml = new YamlStream();
         try
         {
+            // The representation model is built recursively: its depth and size are checked on the parser's events
+            // first, so no file can exhaust the stack or the heap.
+            if (!WithinBounds(text))
+            {
+                return null;
+            }
+
             yaml.Load(new StringReader(text));
         }
         catch (YamlException ex)
         {
-            var message = ex.InnerException is { } inner ? inner.Message : ex.Message;
-            Error(ex.Start, "malformed YAML: " + Trim(message));
+            var message = Trim(ex.InnerException is { } inner ? inner.Message : ex.Message);
+            if (message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentingTab(text) is { } tab)
+            {
+                Error(tab, "malformed YAML: a tab in the indentation (YAML indents with spaces only)");
+            }
+            else
+            {
+                Error(ex.Start, "malformed YAML: " + message);
+            }
+
             return null;
         }
 
@@ -241,7 +283,9 @@ internal sealed class TreeFileParser
 
     private SupervisorConfig ParseSupervisorBody(YamlMappingNode map, string name, Mark at, bool isRoot)
     {
-        var sup = new SupervisorConfig { Name = name, At = at };
+        var sup = isRoot
+            ? new SupervisorConfig { Name = name, At = at, Intensity = SupervisorConfig.RootIntensity, Period = SupervisorConfig.RootPeriod }
+            : new SupervisorConfig { Name = name, At = at };
         if (Scalar(map, "strategy") is { } strategy)
         {
             switch (strategy.Value)
@@ -348,6 +392,17 @@ internal sealed class TreeFileParser
         if (name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) || name.StartsWith('.'))
         {
             Error(nameNode, $"the name '{name}' may hold only letters, digits, '-', '_' and '.', and may not start with '.' (it names a directory)");
+        }
+
+        if (name.Length > MaxNameLength)
+        {
+            Error(nameNode, $"the name '{name[..20]}...' has {name.Length} characters; at most {MaxNameLength}");
+        }
+
+        if (_names.Count >= MaxTreeNodes)
+        {
+            Error(nameNode, $"the tree has more than {MaxTreeNodes} nodes");
+            return null;
         }
 
         var at = Mark(nameNode);
@@ -778,6 +833,59 @@ internal sealed class TreeFileParser
     }
 
     private static Mark Mark(YamlNode node) => new((int)node.Start.Line, (int)node.Start.Column);
+
+    private bool WithinBounds(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        int depth = 0, nodes = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    nodes++;
+                    if (++depth > MaxDepth)
+                    {
+                        Error(parser.Current.Start, $"the tree file nests mappings and lists more than {MaxDepth} deep");
+                        return false;
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+                case YamlDotNet.Core.Events.Scalar or YamlDotNet.Core.Events.AnchorAlias:
+                    nodes++;
+                    break;
+            }
+
+            if (nodes > MaxYamlNodes)
+            {
+                Error(parser.Current!.Start, $"the tree file holds more than {MaxYamlNodes} YAML values");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Where the first tab in a line's indentation is (YAML forbids it; YamlDotNet points elsewhere).</summary>
+    private static Mark? FirstIndentingTab(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            for (var c = 0; c < lines[i].Length && lines[i][c] is ' ' or '\t'; c++)
+            {
+                if (lines[i][c] == '\t')
+                {
+                    return new Mark(i + 1, c + 1);
+                }
+            }
+        }
+
+        return null;
+    }
 
     private void Error(YamlNode node, string message) => Error(node.Start, message);
 

@@ -78,6 +78,15 @@ internal sealed class EventLog(TimeProvider time, Action<TreeEvent>? onEvent = n
         }
     }
 
+    /// <summary>The newest event of <paramref name="kind"/> still kept, if any.</summary>
+    public TreeEvent? Last(string kind)
+    {
+        lock (_lock)
+        {
+            return _events.LastOrDefault(e => e.Kind == kind);
+        }
+    }
+
     /// <summary>Restarts per bucket over the last <paramref name="window"/>, oldest bucket first.</summary>
     public int[] RestartBuckets(TimeSpan window, TimeSpan bucket)
     {

@@ -52,6 +52,18 @@ internal static class StateDirectory
         File.SetUnixFileMode(path, mode);
     }
 
+    /// <summary>Removes a state directory this start made and could not use; what cannot be removed stays.</summary>
+    public static void TryRemove(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     private static unsafe uint? Owner(string path)
     {
         Stat st;
