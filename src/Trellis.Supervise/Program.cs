@@ -137,7 +137,7 @@ internal static class Program
             var service = start.Pid;
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            var control = new ControlReader(dir, b => GenServer.Cast(service, b));
+            var control = new ControlReader(dir, setup.Control, b => GenServer.Cast(service, b));
             ReportReady(options);
             var reason = await Node.WaitForExitAsync(service);
             await control.StopAsync();

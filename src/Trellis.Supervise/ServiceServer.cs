@@ -64,10 +64,22 @@ internal sealed partial class ServiceServer : GenServer
 
     protected override async ValueTask<ServerResult> HandleCastAsync(object request) => request switch
     {
-        byte command => await ControlAsync((char)command).ConfigureAwait(false),
+        byte command => await TakeControlAsync((char)command).ConfigureAwait(false),
         TerminateRequest => await TerminateRequestedAsync().ConfigureAwait(false),
         _ => NoReply(),
     };
+
+    private async ValueTask<ServerResult> TakeControlAsync(char command)
+    {
+        try
+        {
+            return await ControlAsync(command).ConfigureAwait(false);
+        }
+        finally
+        {
+            _setup.Control.Taken();
+        }
+    }
 
     protected override async ValueTask<ServerResult> HandleInfoAsync(object message)
     {

@@ -12,7 +12,11 @@ internal sealed record ServiceSetup(
     ProgramSpec Program,
     ILogger Log,
     Alarmer Alarmer,
-    TimeProvider Time);
+    TimeProvider Time)
+{
+    /// <summary>What the control FIFO may queue; the server takes each command it handles off it.</summary>
+    public ControlGate Control { get; } = new();
+}
 
 /// <summary>Asks supervise to stop the program as d does, then exit (SIGTERM or SIGINT to supervise).</summary>
 internal sealed record TerminateRequest(string Why);

@@ -80,6 +80,28 @@ public sealed class FaultTests
         Assert.Equal(0, Runtime.ProgramRecord.FindRunning(dir));
     }
 
+    [Fact]
+    public async Task A_flood_of_control_bytes_is_one_command_and_never_delays_the_daemon()
+    {
+        await using var d = await DaemonProcess.StartAsync("""
+            name: flood
+            children:
+              - service: a
+                command: [sleep, "1000"]
+            """);
+        var pid = await d.OsPidAsync("a");
+        await WriteControlAsync(Path.Combine(d.StateDir, "a", "control"), new string('k', 5000));
+        await d.WaitForAsync(async () => await d.OsPidAsync("a") is var p && p != 0 && p != pid, "the restart");
+        Assert.False(Live(pid));
+        var restarts = (await d.NodeAsync("a")).GetProperty("restarts").GetInt32();
+        Assert.InRange(restarts, 1, 2);
+        Assert.Equal(0, (await d.CtlAsync("status", "a")).Code);
+    }
+
+    // One write, as svc does; the daemon keeps the FIFO open for reading, so the open does not block.
+    private static async Task WriteControlAsync(string fifo, string bytes) =>
+        await File.WriteAllTextAsync(fifo, bytes).WaitAsync(DaemonProcess.Deadline);
+
     private static bool Live(int pid) => ProcessStat.Of(pid) is { Zombie: false };
 
     /// <summary>Live processes whose command line is exactly <c>sleep ARG</c> (sleep by any path).</summary>

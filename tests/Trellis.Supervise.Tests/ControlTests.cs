@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Trellis.OsProcess;
+using Trellis.OsProcess.Native;
 
 namespace Trellis.Supervise.Tests;
 
@@ -239,6 +241,37 @@ public class ControlTests
         await sv.WaitForExitAsync().WaitAsync(SupervisedDir.Deadline);
         Assert.Equal(0, sv.ExitCode);
         Assert.False(SupervisedDir.Exists(pid));
+    }
+
+    [Fact]
+    public async Task AFloodOfControlBytes_IsCoalesced_AndNeverHoldsBackRestartsOrSigterm()
+    {
+        await using var d = new SupervisedDir();
+        var sv = d.StartForeground("-f", "sleep 600", "--restart-delay", "0");
+        var first = await d.WaitForPidAsync(p => p > 0);
+
+        // 5,000 kills in one write (the FIFO holds them all): one kill, one restart, at once.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        d.Control(new string('k', 5000));
+        var second = await d.WaitForNewPidAsync(first);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(3), $"the restart took {started.Elapsed}");
+        Assert.False(SupervisedDir.Exists(first));
+        await d.WaitUntilAsync(() => d.Log.Contains("control 'k'", StringComparison.Ordinal), "the kill in the log");
+        Assert.InRange(d.Log.Split('\n').Count(l => l.Contains("control 'k'", StringComparison.Ordinal)), 1, 3);
+
+        // Floods of alternating bytes are cut at the gate, and SIGTERM still stops supervise promptly.
+        for (var i = 0; i < 9; i++)
+        {
+            d.Control(string.Concat(Enumerable.Repeat("ah", 2500)));
+        }
+
+        Assert.False(sv.HasExited);
+        started.Restart();
+        Assert.Equal(0, Libc.kill(sv.Id, Signals.Term));
+        await sv.WaitForExitAsync().WaitAsync(SupervisedDir.Deadline);
+        Assert.Equal(0, sv.ExitCode);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"SIGTERM took {started.Elapsed}");
+        Assert.False(SupervisedDir.Exists(second));
     }
 
     [Fact]

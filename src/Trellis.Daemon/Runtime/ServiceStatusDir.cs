@@ -52,7 +52,10 @@ internal sealed class ServiceStatusDir : IDisposable
     }
 
     /// <summary>Starts passing control bytes (but zero bytes) to <paramref name="onCommand"/>.</summary>
-    public void ReadControl(Action<byte> onCommand) => _control = new ControlReader(_dir, onCommand);
+    public void ReadControl(Action<byte> onCommand) => _control = new ControlReader(_dir, Control, onCommand);
+
+    /// <summary>What the control FIFO may queue: the daemon takes each command off it once the command has run.</summary>
+    public ControlGate Control { get; } = new();
 
     /// <summary>
     /// Rewrites <c>status</c>. Writers on several threads (starts, exits, commands) take turns, since each goes

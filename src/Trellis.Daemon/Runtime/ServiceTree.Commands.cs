@@ -1,3 +1,4 @@
+using Trellis.OsProcess.StatusFiles;
 using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Runtime;
@@ -89,8 +90,10 @@ internal sealed partial class ServiceTree
             '2' => SignalNodeAsync(node.Name, Signals.Usr2),
             _ => null,
         };
+        var gate = node.StatusDir?.Control;
         if (run is null)
         {
+            gate?.Taken();
             if (command is (byte)'x' or (byte)'o')
             {
                 node.Log?.Daemon($"control '{(char)command}' ignored: services of a trellis daemon live as long as the daemon; use `trellis stop` or stop the daemon");
@@ -104,14 +107,21 @@ internal sealed partial class ServiceTree
         lock (_controlOutcomes)
         {
             _controlOutcomes.RemoveAll(t => t.IsCompleted);
-            _controlOutcomes.Add(LogOutcomeAsync(node, run));
+            _controlOutcomes.Add(LogOutcomeAsync(node, run, gate));
         }
     }
 
-    private static async Task LogOutcomeAsync(TreeNode node, Task<CommandResult> run)
+    private static async Task LogOutcomeAsync(TreeNode node, Task<CommandResult> run, ControlGate? gate)
     {
-        var result = await run.ConfigureAwait(false);
-        node.Log?.Daemon("control: " + result.Message);
+        try
+        {
+            var result = await run.ConfigureAwait(false);
+            node.Log?.Daemon("control: " + result.Message);
+        }
+        finally
+        {
+            gate?.Taken();
+        }
     }
 
     private async Task<CommandResult> WithNode(string name, Func<TreeNode, Task<CommandResult>> action)

@@ -6,17 +6,21 @@ namespace Trellis.OsProcess.StatusFiles;
 /// <summary>
 /// Reads command bytes from a status directory's control FIFO on the shared <see cref="FdPoller"/> thread (no thread
 /// of its own, so a daemon can watch a thousand of them) and hands each one but zero to its handler. The FIFO is open
-/// read-write by its owner, so it never reads end of file; <see cref="StopAsync"/> ends the watch.
+/// read-write by its owner, so it never reads end of file; <see cref="StopAsync"/> ends the watch. The
+/// <see cref="ControlGate"/> decides which bytes are handed on: its owner calls <see cref="ControlGate.Taken"/> as each
+/// one is handled.
 /// </summary>
 internal sealed class ControlReader
 {
     private readonly StatusDirectory _dir;
     private readonly Action<byte> _onCommand;
+    private readonly ControlGate _gate;
     private readonly Task _watch;
 
-    public ControlReader(StatusDirectory dir, Action<byte> onCommand)
+    public ControlReader(StatusDirectory dir, ControlGate gate, Action<byte> onCommand)
     {
         _dir = dir;
+        _gate = gate;
         _onCommand = onCommand;
         _watch = FdPoller.Shared.Watch(dir.ControlFd, Drain, closeWhenDone: false);
     }
@@ -29,10 +33,10 @@ internal sealed class ControlReader
 
     private unsafe bool Drain(int fd)
     {
-        var buffer = stackalloc byte[64];
+        var buffer = stackalloc byte[4096];
         while (true)
         {
-            var n = (int)Libc.read(fd, buffer, 64);
+            var n = (int)Libc.read(fd, buffer, 4096);
             if (n < 0 && Libc.LastError == Constants.EINTR)
             {
                 continue;
@@ -46,7 +50,7 @@ internal sealed class ControlReader
 
             for (var i = 0; i < n; i++)
             {
-                if (buffer[i] != 0)
+                if (buffer[i] != 0 && _gate.TryQueue(buffer[i]))
                 {
                     _onCommand(buffer[i]);
                 }
