@@ -98,6 +98,33 @@ public sealed class FaultTests
         Assert.Equal(0, (await d.CtlAsync("status", "a")).Code);
     }
 
+    [Fact]
+    public async Task A_program_s_exit_is_its_exit_even_while_a_setsid_grandchild_holds_its_pipes()
+    {
+        var mark = Random.Shared.Next(100_000, 900_000).ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            await using var d = await DaemonProcess.StartAsync($$"""
+                name: holder
+                children:
+                  - service: a
+                    restart: transient
+                    command: [sh, -c, 'echo "last words"; setsid sleep {{mark}} & exit 0']
+                """);
+            await d.WaitForAsync(async () => (await d.NodeAsync("a")).GetProperty("status").GetString() == "exited", "a's exit, with the grandchild still holding its pipes");
+            Assert.Single(Sleeps(mark));
+            Assert.Contains("last words", (await d.CtlAsync("logs", "a")).Out, StringComparison.Ordinal);
+            Assert.Equal("exited normally", (await d.NodeAsync("a")).GetProperty("last_exit").GetString());
+        }
+        finally
+        {
+            foreach (var pid in Sleeps(mark))
+            {
+                _ = OsProcess.Native.Libc.kill(pid, OsProcess.Signals.Kill);
+            }
+        }
+    }
+
     // One write, as svc does; the daemon keeps the FIFO open for reading, so the open does not block.
     private static async Task WriteControlAsync(string fifo, string bytes) =>
         await File.WriteAllTextAsync(fifo, bytes).WaitAsync(DaemonProcess.Deadline);

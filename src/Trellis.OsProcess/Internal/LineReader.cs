@@ -6,53 +6,91 @@ namespace Trellis.OsProcess.Internal;
 /// <summary>
 /// Reads a program's output pipe line by line until every writer has closed it, on the shared
 /// <see cref="FdPoller"/> thread rather than a thread per pipe. A line longer than <see cref="MaxLine"/> bytes is
-/// passed on in pieces of that size; a last line without a newline is passed on at the end.
+/// passed on in pieces of that size; a last line without a newline is passed on at the end. <see cref="Cut"/> ends it
+/// early: what the pipe holds is read, and the pipe is closed, so a process that left the program's group and still
+/// holds the pipe can never keep the program's exit waiting.
 /// </summary>
 internal sealed class LineReader
 {
     /// <summary>The longest line passed on whole.</summary>
     public const int MaxLine = 16 * 1024;
 
+    /// <summary>The most one wake-up reads, so one chatty program cannot starve the other pipes on the poller.</summary>
+    private const int TurnLimit = 256 * 1024;
+
+    /// <summary>The most a cut reads: more than any pipe holds (64 KiB on Linux by default).</summary>
+    private const int CutLimit = 1024 * 1024;
+
+    private readonly Lock _lock = new();
     private readonly Action<string> _onLine;
+    private readonly int _fd;
     private byte[]? _pending;
     private int _pendingLength;
+    private bool _cut;
 
-    private LineReader(Action<string> onLine) => _onLine = onLine;
+    private LineReader(int fd, Action<string> onLine)
+    {
+        _fd = fd;
+        _onLine = onLine;
+        Completion = FdPoller.Shared.Watch(fd, OnReadable);
+    }
+
+    /// <summary>Completes at end of file, or when cut.</summary>
+    public Task Completion { get; }
 
     /// <summary>Starts reading <paramref name="fd"/>, which it then owns; null when there is no pipe.</summary>
-    public static Task? Start(int fd, Action<string>? onLine)
+    public static LineReader? Start(int fd, Action<string>? onLine) => fd < 0 || onLine is null ? null : new LineReader(fd, onLine);
+
+    /// <summary>Reads what is in the pipe now, passes on a last partial line, and closes the pipe.</summary>
+    public void Cut()
     {
-        if (fd < 0 || onLine is null)
+        lock (_lock)
         {
-            return null;
+            if (_cut || Completion.IsCompleted)
+            {
+                return;
+            }
+
+            try
+            {
+                // Bounded: a holder that writes without pause cannot keep the cut going.
+                _ = Drain(_fd, CutLimit);
+            }
+            catch (IOException)
+            {
+                // A pipe that cannot be read is closed all the same.
+            }
+
+            if (_pendingLength > 0)
+            {
+                Emit([]);
+            }
+
+            _cut = true;
         }
 
-        var reader = new LineReader(onLine);
-        return FdPoller.Shared.Watch(fd, reader.OnReadable);
+        FdPoller.Shared.Unwatch(_fd);
     }
 
-    public static async Task WaitAsync(Task? stdout, Task? stderr)
+    private bool OnReadable(int fd)
     {
-        if (stdout is not null)
+        lock (_lock)
         {
-            await stdout.ConfigureAwait(false);
-        }
-
-        if (stderr is not null)
-        {
-            await stderr.ConfigureAwait(false);
+            // Cut meanwhile: the descriptor is no longer ours to read.
+            return !_cut && Drain(fd, TurnLimit);
         }
     }
 
-    private unsafe bool OnReadable(int fd)
+    private unsafe bool Drain(int fd, long limit)
     {
         var buffer = stackalloc byte[8192];
-        while (true)
+        for (long total = 0; total < limit;)
         {
             var n = (int)Libc.read(fd, buffer, 8192);
             if (n > 0)
             {
                 Split(new ReadOnlySpan<byte>(buffer, n));
+                total += n;
                 continue;
             }
 
@@ -79,6 +117,9 @@ internal sealed class LineReader
 
             throw new IOException("reading a program's output failed: " + System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno));
         }
+
+        // More may be waiting: the poller is level-triggered and comes back, after the other descriptors' turn.
+        return true;
     }
 
     private void Split(ReadOnlySpan<byte> data)

@@ -15,9 +15,9 @@ internal sealed class ProgramServer : GenServer
     private readonly TimeProvider _time;
     private ProgramProcess? _program;
     private CancellationTokenRegistration _killOnExit;
-    private Task? _stdoutReader;
-    private Task? _stderrReader;
-    private Task? _notifyReader;
+    private LineReader? _stdoutReader;
+    private LineReader? _stderrReader;
+    private LineReader? _notifyReader;
 
     public ProgramServer(ProgramSpec spec, TimeProvider time)
     {
@@ -93,12 +93,16 @@ internal sealed class ProgramServer : GenServer
         }
 
         await _killOnExit.DisposeAsync().ConfigureAwait(false);
-        await LineReader.WaitAsync(_stdoutReader, _stderrReader).ConfigureAwait(false);
-        if (_notifyReader is not null)
+
+        // The program is gone, so all it wrote is in its pipes: what they hold is read, then they are closed. A
+        // process that left the group (setsid) and still holds them can neither keep this exit waiting nor write on.
+        foreach (var reader in new[] { _stdoutReader, _stderrReader, _notifyReader })
         {
-            // The notification pipe may outlive the program in a grandchild that holds it; the group is gone by now,
-            // so its end of file has come or is about to.
-            await _notifyReader.ConfigureAwait(false);
+            if (reader is not null)
+            {
+                reader.Cut();
+                await reader.Completion.ConfigureAwait(false);
+            }
         }
     }
 
