@@ -1,18 +1,23 @@
 namespace Trellis.Daemon.Runtime;
 
 /// <summary>
-/// The daemon's record of events: numbered without gaps, the last <see cref="Capacity"/> kept, every restart's
-/// time kept for an hour for the restarts chart, and a change signal that wakes every dashboard stream. A slow
+/// The daemon's record of events: numbered without gaps, the last <see cref="Capacity"/> kept, restarts counted per
+/// second for an hour for the restarts chart (a fixed ring, so a long crash loop does not grow it), and a change signal that wakes every dashboard stream. A slow
 /// reader never blocks the daemon and never loses the record: it asks for what came after the last number it saw.
 /// </summary>
 internal sealed class EventLog(TimeProvider time, Action<TreeEvent>? onEvent = null)
 {
     public const int Capacity = 20_000;
 
-    private static readonly TimeSpan RestartHistory = TimeSpan.FromHours(1);
+    /// <summary>Seconds of restart counts kept for the chart: an hour, in a ring of one counter per second.</summary>
+    private const int RestartSeconds = 3600;
+
     private readonly Lock _lock = new();
     private readonly Queue<TreeEvent> _events = new();
-    private readonly Queue<DateTimeOffset> _restarts = new();
+
+    // Restarts per second, and which second each slot counts: a fixed 43 KB however many restarts come.
+    private readonly int[] _restartCounts = new int[RestartSeconds];
+    private readonly long[] _restartSecond = new long[RestartSeconds];
     private readonly List<Action> _listeners = [];
     private long _seq;
     private long _restartTotal;
@@ -48,11 +53,15 @@ internal sealed class EventLog(TimeProvider time, Action<TreeEvent>? onEvent = n
             if (kind == "restarting")
             {
                 Interlocked.Increment(ref _restartTotal);
-                _restarts.Enqueue(e.Time);
-                while (_restarts.Count > 0 && e.Time - _restarts.Peek() > RestartHistory)
+                var second = e.Time.ToUnixTimeSeconds();
+                var slot = (int)(second % RestartSeconds);
+                if (_restartSecond[slot] != second)
                 {
-                    _restarts.Dequeue();
+                    _restartSecond[slot] = second;
+                    _restartCounts[slot] = 0;
                 }
+
+                _restartCounts[slot]++;
             }
 
             listeners = [.. _listeners];
@@ -92,18 +101,22 @@ internal sealed class EventLog(TimeProvider time, Action<TreeEvent>? onEvent = n
     {
         var count = Math.Max(1, (int)(window / bucket));
         var result = new int[count];
-        var now = time.GetUtcNow();
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var seconds = Math.Min(RestartSeconds, (long)window.TotalSeconds);
         lock (_lock)
         {
-            foreach (var t in _restarts)
+            for (var age = 0L; age < seconds; age++)
             {
-                var age = now - t;
-                if (age < TimeSpan.Zero || age >= window)
+                var second = now - age;
+                var slot = (int)(second % RestartSeconds);
+                if (_restartSecond[slot] == second && _restartCounts[slot] > 0)
                 {
-                    continue;
+                    var index = count - 1 - (int)(TimeSpan.FromSeconds(age) / bucket);
+                    if (index >= 0)
+                    {
+                        result[index] += _restartCounts[slot];
+                    }
                 }
-
-                result[count - 1 - (int)(age / bucket)]++;
             }
         }
 
