@@ -5,7 +5,8 @@
 #   2. A restart storm: 100 services crashing every 100 ms for a minute (--quick: 10 s): every crash must be an
 #      event, and the dashboard stream must keep updating within a second.
 # Needs: the .NET SDK, python3 (the stream client), and for the peers supervisor, daemontools and runit.
-# Usage: bench/daemon.sh [--quick] [--services N]
+#   3. With --soak [MINUTES]: only the soak (bench/soak.sh): 50 services crash-looping, RSS sampled every 10 s.
+# Usage: bench/daemon.sh [--quick] [--services N] | --soak [MINUTES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=1000; STORM_SECONDS=60
@@ -13,7 +14,8 @@ while (($#)); do
   case "$1" in
     --quick) N=200; STORM_SECONDS=10 ;;
     --services) N="$2"; shift ;;
-    *) echo "usage: bench/daemon.sh [--quick] [--services N]" >&2; exit 2 ;;
+    --soak) exec bench/soak.sh "${2:-10}" ;;
+    *) echo "usage: bench/daemon.sh [--quick] [--services N] | --soak [MINUTES]" >&2; exit 2 ;;
   esac
   shift
 done

@@ -119,6 +119,30 @@ public sealed class TcpAccessTests
         Assert.Matches(@"refused: 127\.0\.0\.1:[0-9]+ POST /api/nodes/a/kill: requests that change something need the X-Trellis header", d.Output);
     }
 
+    [Fact]
+    public async Task Oversized_and_malformed_requests_are_refused_with_a_status_and_a_reason()
+    {
+        await using var d = await DaemonProcess.StartAsync(Tree);
+        var token = File.ReadAllText(Path.Combine(d.StateDir, "dashboard.token")).Trim();
+        var root = File.ReadAllText(Path.Combine(d.StateDir, "dashboard.url")).Trim();
+        using var http = new HttpClient { Timeout = DaemonProcess.Deadline };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        using var body = new ByteArrayContent(new byte[100 * 1024]);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await http.PostAsync(root + "api/reload", body)).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, (await http.GetAsync(root + "api/nodes/" + new string('a', 10_000))).StatusCode);
+        var lines = await http.GetAsync(root + "api/nodes/a/logs?lines=many");
+        Assert.Equal(HttpStatusCode.BadRequest, lines.StatusCode);
+        Assert.Contains("lines must be a whole number", await lines.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(root + "api/logs?lines=99999")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(root + "api/logs?since=yesterday")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync(root + "api/nodes/a/signal/NOPE", null)).StatusCode);
+
+        // The daemon is still there, and so is its service.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(root + "api/tree")).StatusCode);
+        Assert.True(Os.Alive(await d.OsPidAsync("a")));
+    }
+
     private static async Task<HttpResponseMessage> Send(
         HttpClient http, HttpMethod method, string url, string? bearer = null, string? host = null, bool trellisHeader = false, string? cookie = null)
     {

@@ -17,6 +17,17 @@ public class SpawnTests
     }
 
     [Fact]
+    public async Task Output_LinesLongerThanTheLimit_ArePassedOnInPiecesOfTheLimit_AndNothingIsLost()
+    {
+        // 40,000 bytes without a newline, then "end": pieces of 16 KiB, 16 KiB and the rest, then the next line.
+        var (_, lines) = await CaptureAsync(ProgramSpec.Shell("head -c 40000 /dev/zero | tr '\\0' x; echo; echo end"));
+        Assert.Equal([16 * 1024, 16 * 1024, 40000 - 32 * 1024], lines.Take(3).Select(l => l.Length));
+        Assert.All(lines.Take(3), l => Assert.All(l, c => Assert.Equal('x', c)));
+        Assert.Equal("end", lines[3]);
+        Assert.Equal(4, lines.Count);
+    }
+
+    [Fact]
     public async Task Program_LeadsItsOwnSessionAndGroup()
     {
         // ps prints the shell's own pid, process group and session.

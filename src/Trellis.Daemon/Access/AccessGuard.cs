@@ -16,8 +16,16 @@ internal sealed class AccessGuard(SocketPolicy socketPolicy, DashboardToken? tok
     private static readonly TimeSpan SessionLifetime = TimeSpan.FromDays(7);
     private readonly RateGate _refusals = new(time, burst: 10, window: TimeSpan.FromMinutes(1));
 
+    /// <summary>The largest request body taken: the API's requests carry none, the sign-in form a few bytes.</summary>
+    public const int MaxBody = 64 * 1024;
+
     public Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
+        if (http.Request.ContentLength > MaxBody)
+        {
+            return DenyAsync(http, 413, $"a request body may have at most {MaxBody} bytes", Remote(http));
+        }
+
         if (http.Connection.LocalIpAddress is null)
         {
             var socket = http.Features.Get<IConnectionSocketFeature>()?.Socket;

@@ -43,7 +43,7 @@ internal sealed class ApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 64 * 1024;
+            k.Limits.MaxRequestBodySize = AccessGuard.MaxBody;
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             k.Limits.MaxRequestLineSize = 8 * 1024;
             k.ListenUnixSocket(socket);

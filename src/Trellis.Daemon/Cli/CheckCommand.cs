@@ -8,24 +8,24 @@ internal static class CheckCommand
 {
     public static int Run(string file)
     {
-        var (config, errors) = TreeFileParser.Load(file);
-        if (config is not null && CommandCheck.Find(config) is { Count: > 0 } missing)
-        {
-            (config, errors) = (null, missing);
-        }
-
+        var (config, errors) = CommandCheck.LoadRunnable(file);
         if (config is null)
         {
-            foreach (var e in errors)
-            {
-                Console.Error.WriteLine(e);
-            }
-
+            PrintErrors(errors);
             return ExitCodes.BadTree;
         }
 
         var nodes = config.AllNodes().ToList();
         Console.WriteLine($"{config.File}: tree '{config.Root.Name}' with {nodes.Count} nodes is valid");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Each error on its own line of standard error, as <c>file:line:column: message</c>.</summary>
+    public static void PrintErrors(IEnumerable<ConfigError> errors)
+    {
+        foreach (var e in errors)
+        {
+            Console.Error.WriteLine(e);
+        }
     }
 }

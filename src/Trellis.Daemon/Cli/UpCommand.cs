@@ -18,19 +18,10 @@ internal static class UpCommand
 {
     public static async Task<int> RunAsync(string file, string? socketOption, int? port, bool noDashboard)
     {
-        var (config, errors) = TreeFileParser.Load(file);
-        if (config is not null && CommandCheck.Find(config) is { Count: > 0 } missing)
-        {
-            (config, errors) = (null, missing);
-        }
-
+        var (config, errors) = CommandCheck.LoadRunnable(file);
         if (config is null)
         {
-            foreach (var e in errors)
-            {
-                Console.Error.WriteLine(e);
-            }
-
+            CheckCommand.PrintErrors(errors);
             Console.Error.WriteLine($"trellis: {file} has {errors.Count} error{(errors.Count == 1 ? string.Empty : "s")}; nothing was started");
             return ExitCodes.BadTree;
         }
@@ -263,12 +254,7 @@ internal static class UpCommand
     public static async Task<CommandResult> ReloadAsync(ServiceTree tree, string? file)
     {
         var path = file is null ? tree.Config.File : Path.GetFullPath(file);
-        var (next, errors) = TreeFileParser.Load(path);
-        if (next is not null && CommandCheck.Find(next) is { Count: > 0 } missing)
-        {
-            (next, errors) = (null, missing);
-        }
-
+        var (next, errors) = CommandCheck.LoadRunnable(path);
         if (next is null)
         {
             return new CommandResult(ExitCodes.BadTree, string.Join(Environment.NewLine, errors) + Environment.NewLine + "nothing was changed");

@@ -9,6 +9,13 @@ internal static class CommandCheck
 {
     private const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
+    /// <summary>Reads a tree file and checks its programs: what <c>check</c>, <c>up</c> and <c>reload</c> accept.</summary>
+    public static (DaemonConfig? Config, IReadOnlyList<ConfigError> Errors) LoadRunnable(string file)
+    {
+        var (config, errors) = TreeFileParser.Load(file);
+        return config is not null && Find(config) is { Count: > 0 } missing ? (null, missing) : (config, errors);
+    }
+
     public static List<ConfigError> Find(DaemonConfig config)
     {
         var errors = new List<ConfigError>();
