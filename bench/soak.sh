@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-10}; SERVICES=${2:-50}
 dotnet build src/Trellis.Daemon -c Release -v q -nologo >/dev/null
-T="$PWD/src/Trellis.Daemon/bin/Release/net10.0/trellis"
+T="${TRELLIS:-$PWD/src/Trellis.Daemon/bin/Release/net10.0/trellis}"   # TRELLIS=path measures another build
 W=$(mktemp -d /tmp/trellis-soak-XXXX)
 trap 'kill -TERM "${DPID:-0}" 2>/dev/null; wait "${DPID:-0}" 2>/dev/null; rm -rf "$W"' EXIT
 {

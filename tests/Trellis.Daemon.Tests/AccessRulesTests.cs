@@ -71,13 +71,21 @@ public sealed class AccessRulesTests
             var first = DashboardToken.LoadOrCreate(dir, null, out var error)!;
             Assert.Null(error);
             Assert.Equal(43, first.Value.Length);
-            Assert.Equal(first.Value, DashboardToken.LoadOrCreate(dir, null, out _)!.Value);
+            var again = DashboardToken.LoadOrCreate(dir, null, out _)!;
+            Assert.Equal(first.Value, again.Value);
+            Assert.Equal(first.SessionValue, again.SessionValue);
             var path = Path.Combine(dir, DashboardToken.FileName);
             Assert.Equal((UnixFileMode)0x180, OtherUser.Mode(path));
+            Assert.Equal((UnixFileMode)0x180, OtherUser.Mode(Path.Combine(dir, DashboardToken.SessionFileName)));
 
             // A file someone opened up is closed again when the daemon writes it back.
             File.SetUnixFileMode(path, (UnixFileMode)0x1A4 /* 0644 */);
-            Assert.Equal("a-token-of-my-own-choosing", DashboardToken.LoadOrCreate(dir, "a-token-of-my-own-choosing", out _)!.Value);
+            var mine = DashboardToken.LoadOrCreate(dir, "a-token-of-my-own-choosing", out _)!;
+            Assert.Equal("a-token-of-my-own-choosing", mine.Value);
+
+            // A new token ends every session signed in with the old one.
+            Assert.NotEqual(first.SessionValue, mine.SessionValue);
+            Assert.False(mine.MatchesSession(first.SessionValue));
             Assert.Equal((UnixFileMode)0x180, OtherUser.Mode(path));
             Assert.Equal("a-token-of-my-own-choosing", File.ReadAllText(path).Trim());
             Assert.NotEqual(first.Value, DashboardToken.Generate());
