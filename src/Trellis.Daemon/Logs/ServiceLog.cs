@@ -64,9 +64,6 @@ internal sealed class ServiceLog : IDisposable
     /// <summary>Records a line of the daemon's own about this service (shown with the service's output).</summary>
     public void Daemon(string line) => Write(null, "trellis", line);
 
-    /// <summary>The node whose lines these are.</summary>
-    public string Node => _node;
-
     /// <summary>The last <paramref name="count"/> lines (at or after <paramref name="since"/>, when given).</summary>
     public IReadOnlyList<LogLine> Tail(int count, DateTimeOffset? since = null)
     {

@@ -8,7 +8,7 @@ namespace Trellis.Daemon.Runtime;
 /// Before a daemon starts anything: every program a killed predecessor left running in the same state directory
 /// (found through <see cref="ProgramRecord"/>, in the directories of services still in the tree and of ones since
 /// removed) is stopped with its whole process group, all at once, each with its service's stop signal and shutdown
-/// timeout (TERM and 10 s for a service no longer in the tree).
+/// timeout (TERM and 10 s for a service no longer in the tree, or whose shutdown is infinity).
 /// </summary>
 internal static class Leftovers
 {
@@ -35,7 +35,13 @@ internal static class Leftovers
 
             var service = services.GetValueOrDefault(name);
             var signal = service?.StopSignal ?? OsProcess.Signals.Term;
-            var timeout = service?.Shutdown is { Kind: ShutdownKind.Timeout } s ? s.Timeout : DefaultTimeout;
+            // brutal_kill: SIGKILL at once; infinity is bounded here too, since nothing may start before this ends.
+            var timeout = service?.Shutdown switch
+            {
+                { Kind: ShutdownKind.Timeout } s => s.Timeout,
+                { Kind: ShutdownKind.BrutalKill } => TimeSpan.Zero,
+                _ => DefaultTimeout,
+            };
             Log.LeftoverFound(logger, name, pid);
             stops.Add((name, pid, Task.Run(() => LeftoverGroup.Stop(pid, signal, timeout))));
         }
