@@ -20,7 +20,7 @@ public sealed class SocketAccessTests
         await using var d = await DaemonProcess.StartAsync(Tree);
         OtherUser.Traverse(d.Dir);
         var pid = await d.OsPidAsync("a");
-        var trellis = DaemonProcess.TrellisCommand;
+        var trellis = OtherUser.Trellis;
 
         // The socket is 0600 in a 0700 directory: the kernel refuses the connection.
         Assert.Equal((UnixFileMode)0x180, OtherUser.Mode(d.Socket));
@@ -105,7 +105,7 @@ public sealed class SocketAccessTests
         const uint Admins = 4242;
         await using var d = await DaemonProcess.StartAsync($"admins: {Admins}\n" + Tree);
         OtherUser.Traverse(d.Dir);
-        var trellis = DaemonProcess.TrellisCommand;
+        var trellis = OtherUser.Trellis;
         Assert.Equal((UnixFileMode)0x1B0 /* 0660 */, OtherUser.Mode(d.Socket));
         Assert.Equal((UnixFileMode)0x5E8 /* 2750 */, OtherUser.Mode(d.StateDir));
 
