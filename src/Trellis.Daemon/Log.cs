@@ -43,4 +43,27 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Service}: pid {Pid}, left running by a daemon that was killed, is stopped with its process group before the tree starts")]
     public static partial void LeftoverFound(ILogger logger, string service, int pid);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "{Node}: crashed {Detail}")]
+    public static partial void Crashed(ILogger logger, string node, string detail);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "{Node}: start failed: {Detail}")]
+    public static partial void StartFailed(ILogger logger, string node, string detail);
+
+    /// <summary>An event of the tree, at the level its kind deserves: a crash is a warning, a failed start an error.</summary>
+    public static void TreeEvent(ILogger logger, Runtime.TreeEvent e)
+    {
+        switch (e.Kind)
+        {
+            case "crashed":
+                Crashed(logger, e.Node, e.Detail);
+                break;
+            case "start_failed":
+                StartFailed(logger, e.Node, e.Detail);
+                break;
+            default:
+                Event(logger, e.Node, e.Kind, e.Detail);
+                break;
+        }
+    }
 }

@@ -145,6 +145,7 @@ public sealed partial class BadInputTests
                 command: [sh, -c, 'exit 3']
             """);
         Assert.Equal(1, await strict.Exited.WaitAsync(DaemonProcess.Deadline));
+        Assert.Contains("warn: trellis[14] crashing: crashed exited with status 3", strict.Output, StringComparison.Ordinal);
         Assert.Matches(@"fail: trellis\[7\] the root supervisor ended \(.*its intensity is 1 restarts in 60s\); the last crash: crashing \(exited with status 3\)", strict.Output);
     }
 

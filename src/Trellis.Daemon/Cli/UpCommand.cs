@@ -163,7 +163,7 @@ internal static class UpCommand
     {
         var time = TimeProvider.System;
         await using var node = new Node();
-        var events = new EventLog(time, e => Log.Event(logger, e.Node, e.Kind, e.Detail));
+        var events = new EventLog(time, e => Log.TreeEvent(logger, e));
         var ctx = new DaemonContext(node, time, events, budget);
         var tree = new ServiceTree(ctx, config);
         tree.Root.Log = ownLog;
