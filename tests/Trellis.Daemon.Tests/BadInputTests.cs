@@ -129,7 +129,8 @@ public sealed partial class BadInputTests
             for (var i = 0; i < 6; i++)
             {
                 var pid = await d.OsPidAsync("a");
-                Assert.Equal(0, (await d.CtlAsync("kill", "a")).Code);
+                var (code, _, err) = await d.CtlAsync("kill", "a");
+                Assert.True(code == 0, $"kill {i}: exit {code}: {err}\n{d.Output}");
                 await d.WaitForAsync(async () => await d.OsPidAsync("a") is var p && p != 0 && p != pid, "the restart");
             }
 
@@ -144,7 +145,8 @@ public sealed partial class BadInputTests
               - service: crashing
                 command: [sh, -c, 'exit 3']
             """);
-        Assert.Equal(1, await strict.Exited.WaitAsync(DaemonProcess.Deadline));
+        var exit = await strict.Exited.WaitAsync(DaemonProcess.Deadline);
+        Assert.True(exit == 1, $"exit {exit}:\n{strict.Output}");
         Assert.Contains("warn: trellis[14] crashing: crashed exited with status 3", strict.Output, StringComparison.Ordinal);
         Assert.Matches(@"fail: trellis\[7\] the root supervisor ended \(.*its intensity is 1 restarts in 60s\); the last crash: crashing \(exited with status 3\)", strict.Output);
     }

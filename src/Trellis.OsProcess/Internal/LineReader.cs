@@ -28,6 +28,10 @@ internal sealed class LineReader
     private int _pendingLength;
     private bool _cut;
 
+    // Set under the lock when end of file is read: the poller closes the descriptor right after, so a cut must not
+    // touch it again (its number may already belong to another pipe).
+    private bool _ended;
+
     private LineReader(int fd, Action<string> onLine)
     {
         _fd = fd;
@@ -46,7 +50,7 @@ internal sealed class LineReader
     {
         lock (_lock)
         {
-            if (_cut || Completion.IsCompleted)
+            if (_cut || _ended)
             {
                 return;
             }
@@ -77,7 +81,22 @@ internal sealed class LineReader
         lock (_lock)
         {
             // Cut meanwhile: the descriptor is no longer ours to read.
-            return !_cut && Drain(fd, TurnLimit);
+            if (_cut)
+            {
+                return false;
+            }
+
+            var more = false;
+            try
+            {
+                more = Drain(fd, TurnLimit);
+                return more;
+            }
+            finally
+            {
+                // End of file, or a read error the poller ends the watch for: either way the descriptor is gone.
+                _ended = !more;
+            }
         }
     }
 
