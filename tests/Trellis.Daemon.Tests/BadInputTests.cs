@@ -21,6 +21,17 @@ public sealed partial class BadInputTests
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
     }
 
+    [Fact]
+    public void A_tree_of_more_than_10000_nodes_is_refused_once_at_the_first_node_too_many()
+    {
+        var yaml = "children:\n" + string.Concat(Enumerable.Range(0, TreeFileParser.MaxTreeNodes + 50).Select(i => $"  - service: s{i}\n    command: [x]\n"));
+        var (config, errors) = TreeFileParser.Parse("/t/tree.yaml", yaml);
+        Assert.Null(config);
+        var e = Assert.Single(errors);
+        Assert.Equal((2 + (2 * TreeFileParser.MaxTreeNodes), 14), (e.Line, e.Column));
+        Assert.Contains("more than 10000 nodes", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("name: t\nchildren:\n  - service: a\n    command: [x]\n\trestart: permanent\n", 5, 1, "a tab in the indentation")]
     [InlineData("children:\n  - service: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    command: [x]\n", 2, 14, "has 77 characters; at most 64")]

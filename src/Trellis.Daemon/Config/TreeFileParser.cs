@@ -44,6 +44,7 @@ internal sealed class TreeFileParser
 
     private readonly List<ConfigError> _errors = [];
     private readonly Dictionary<string, Mark> _names = new(StringComparer.Ordinal);
+    private bool _tooManyNodes;
 
     private TreeFileParser(string file)
     {
@@ -401,7 +402,13 @@ internal sealed class TreeFileParser
 
         if (_names.Count >= MaxTreeNodes)
         {
-            Error(nameNode, $"the tree has more than {MaxTreeNodes} nodes");
+            // Said once, at the first node too many; the rest are not read.
+            if (!_tooManyNodes)
+            {
+                Error(nameNode, $"the tree has more than {MaxTreeNodes} nodes");
+                _tooManyNodes = true;
+            }
+
             return null;
         }
 
