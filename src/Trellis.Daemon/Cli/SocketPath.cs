@@ -47,7 +47,18 @@ internal static class SocketPath
     /// </summary>
     public static string? PrepareDirectory(string socket, AdminGroup? admins)
     {
-        var dir = Path.GetDirectoryName(socket)!;
+        try
+        {
+            return Prepare(Path.GetDirectoryName(socket)!, admins);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot prepare the socket's directory for {socket}: {ex.Message}";
+        }
+    }
+
+    private static string? Prepare(string dir, AdminGroup? admins)
+    {
         if (!Directory.Exists(dir))
         {
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
