@@ -111,7 +111,10 @@ public sealed class FaultTests
                     restart: transient
                     command: [sh, -c, 'echo "last words"; setsid sleep {{mark}} & exit 0']
                 """);
-            await d.WaitForAsync(async () => (await d.NodeAsync("a")).GetProperty("status").GetString() == "exited", "a's exit, with the grandchild still holding its pipes");
+            // The grandchild is `setsid` until it execs sleep: wait for both, the exit and the holder as sleep.
+            await d.WaitForAsync(
+                async () => (await d.NodeAsync("a")).GetProperty("status").GetString() == "exited" && Sleeps(mark).Count == 1,
+                "a's exit, with the grandchild still holding its pipes");
             Assert.Single(Sleeps(mark));
             Assert.Contains("last words", (await d.CtlAsync("logs", "a")).Out, StringComparison.Ordinal);
             Assert.Equal("exited normally", (await d.NodeAsync("a")).GetProperty("last_exit").GetString());
