@@ -105,7 +105,7 @@ internal static class Program
             if (Leftover.Find(dir.ReadStatus(config.StatusLayout)) is var leftover and > 0)
             {
                 Log.Leftover(logger, leftover);
-                if (!Leftover.Stop(leftover, config.StopSignal, config.ShutdownTimeout))
+                if (!LeftoverGroup.Stop(leftover, config.StopSignal, config.ShutdownTimeout))
                 {
                     return Fail(options, ExitCodes.Temporary, $"pid {leftover}, left by a previous supervise, would not stop");
                 }

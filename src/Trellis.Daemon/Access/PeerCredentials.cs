@@ -33,13 +33,13 @@ internal sealed record PeerCredentials(int Pid, uint Uid, uint Gid, IReadOnlyLis
         var uid = BinaryPrimitives.ReadUInt32LittleEndian(cred[4..]);
         var gid = BinaryPrimitives.ReadUInt32LittleEndian(cred[8..]);
         var groups = new List<uint>();
-        var buffer = new byte[MaxGroups * 4];
+        Span<byte> buffer = stackalloc byte[MaxGroups * 4];
         try
         {
             var length = socket.GetRawSocketOption(SolSocket, SoPeerGroups, buffer);
             for (var i = 0; i + 4 <= length; i += 4)
             {
-                groups.Add(BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(i)));
+                groups.Add(BinaryPrimitives.ReadUInt32LittleEndian(buffer[i..]));
             }
         }
         catch (SocketException)

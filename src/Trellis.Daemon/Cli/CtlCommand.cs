@@ -8,9 +8,6 @@ namespace Trellis.Daemon.Cli;
 /// <summary>The client commands: status, tree, start, stop, restart, kill, signal, logs, reload, dashboard.</summary>
 internal static class CtlCommand
 {
-    /// <summary>What <c>logs --daemon</c> asks for in place of a node's name.</summary>
-    public const string DaemonLog = "\0daemon";
-
     private static readonly string[] Header = ["NAME", "KIND", "STATUS", "PID", "UPTIME", "RESTARTS", "LAST EXIT"];
 
     /// <summary>
@@ -113,20 +110,16 @@ internal static class CtlCommand
     }
 
     /// <summary>
-    /// Lines of one node, of a supervisor's subtree, or of every node (each line then prefixed with its node), the last
-    /// <paramref name="lines"/> of them since <paramref name="since"/>; with <paramref name="follow"/>, then every new
-    /// line until Ctrl-C.
+    /// Lines of one node, of a supervisor's subtree, of every node (each line then prefixed with its node), or with
+    /// <paramref name="daemon"/> of the daemon's own log, the last <paramref name="lines"/> of them since
+    /// <paramref name="since"/>; with <paramref name="follow"/>, then every new line until Ctrl-C.
     /// </summary>
-    public static async Task<int> LogsAsync(string socket, string? name, int lines, bool follow, DateTimeOffset? since, bool json, CancellationToken cancel)
+    public static async Task<int> LogsAsync(
+        string socket, string? name, bool daemon, int lines, bool follow, DateTimeOffset? since, bool json, CancellationToken cancel)
     {
         using var client = new DaemonClient(socket);
         var colors = Colors.ForConsole(json);
-        var path = name switch
-        {
-            null => "api/logs",
-            DaemonLog => "api/daemon/logs",
-            _ => $"api/nodes/{Uri.EscapeDataString(name)}/logs",
-        };
+        var path = daemon ? "api/daemon/logs" : name is null ? "api/logs" : $"api/nodes/{Uri.EscapeDataString(name)}/logs";
         var query = $"?lines={lines}" + (since is { } t ? "&since=" + Uri.EscapeDataString(t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : string.Empty);
         if (!follow)
         {
@@ -138,7 +131,7 @@ internal static class CtlCommand
 
             foreach (var line in body.EnumerateArray())
             {
-                Console.WriteLine(json ? line.GetRawText() : LogText(line, name, colors));
+                Console.WriteLine(json ? line.GetRawText() : LogText(line, name, daemon, colors));
             }
 
             return ExitCodes.Ok;
@@ -156,7 +149,7 @@ internal static class CtlCommand
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false), Encoding.UTF8);
             while (await reader.ReadLineAsync(cancel).ConfigureAwait(false) is { } text)
             {
-                Console.WriteLine(json ? text : LogText(JsonDocument.Parse(text).RootElement, name, colors));
+                Console.WriteLine(json ? text : LogText(JsonDocument.Parse(text).RootElement, name, daemon, colors));
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -186,12 +179,13 @@ internal static class CtlCommand
         return false;
     }
 
-    private static string LogText(JsonElement line, string? name, Colors colors)
+    // Lines of one node stand alone; lines of several carry their node's name in front.
+    private static string LogText(JsonElement line, string? name, bool daemon, Colors colors)
     {
         var time = line.GetProperty("time").GetDateTimeOffset().ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
         var stream = line.GetProperty("stream").GetString()!;
         var node = line.TryGetProperty("node", out var n) ? n.GetString()! : name ?? string.Empty;
-        var prefix = node == name || name == DaemonLog ? string.Empty : colors.Node(node, node) + " | ";
+        var prefix = node == name || daemon ? string.Empty : colors.Node(node, node) + " | ";
         return $"{time} {prefix}{colors.Stream(stream, stream.PadRight(7))} {line.GetProperty("text").GetString()}";
     }
 

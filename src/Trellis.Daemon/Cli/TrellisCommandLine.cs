@@ -179,7 +179,8 @@ internal static class TrellisCommandLine
         });
         command.SetAction((parse, cancel) => CtlCommand.LogsAsync(
             SocketOf(parse, socket),
-            parse.GetValue(daemon) ? CtlCommand.DaemonLog : parse.GetValue(name),
+            parse.GetValue(name),
+            parse.GetValue(daemon),
             parse.GetValue(lines),
             parse.GetValue(follow),
             parse.GetValue(since) is { } s ? Since.Parse(s, DateTimeOffset.UtcNow) : null,
