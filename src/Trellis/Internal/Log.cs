@@ -9,7 +9,7 @@ internal static partial class Log
     public static partial void ChildStarted(this ILogger logger, string supervisor, object? childId, Pid childPid);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Supervisor {Supervisor}: child {ChildId} ({ChildPid}) exited with reason {ExitReason}")]
-    public static partial void ChildTerminated(this ILogger logger, string supervisor, object? childId, Pid childPid, ExitReason exitReason);
+    public static partial void ChildTerminated(this ILogger logger, string supervisor, object? childId, Pid childPid, ExitReason exitReason, Exception? exception);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Supervisor {Supervisor}: child {ChildId} ({ChildPid}) exited with reason {ExitReason}")]
     public static partial void ChildExited(this ILogger logger, string supervisor, object? childId, Pid childPid, ExitReason exitReason);

@@ -16,7 +16,33 @@ public static class DynamicSupervisor
     {
         ArgumentNullException.ThrowIfNull(parent);
         options ??= new DynamicSupervisorOptions();
-        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.Dynamic(options), options.Name);
+        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.OfDynamic(options), Registration(options));
+    }
+
+    /// <summary>Starts a dynamic supervisor linked to <paramref name="parent"/> from a callback module (<c>DynamicSupervisor.start_link(Module, arg, opts)</c>).</summary>
+    /// <param name="parent">The starting process.</param>
+    /// <param name="module">The callback; its <see cref="DynamicSupervisorModule.Init"/> runs in the new supervisor.</param>
+    /// <param name="argument">The argument for init.</param>
+    /// <param name="registration">A name or a via name to register it under.</param>
+    /// <returns>The start result: <c>ignore</c> when init returns ignore, <c>{error, {bad_return, {Module, init, Value}}}</c> for a bad value.</returns>
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, DynamicSupervisorModule module, object? argument = null, GenServerOptions? registration = null)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        ArgumentNullException.ThrowIfNull(module);
+        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.OfDynamic(module, argument), registration);
+    }
+
+    /// <summary>Starts a root dynamic supervisor from a callback module; the node stops it when disposed.</summary>
+    /// <param name="node">The node.</param>
+    /// <param name="module">The callback.</param>
+    /// <param name="argument">The argument for init.</param>
+    /// <param name="registration">A name or a via name to register it under.</param>
+    /// <returns>The start result.</returns>
+    public static ValueTask<StartResult> StartAsync(Node node, DynamicSupervisorModule module, object? argument = null, GenServerOptions? registration = null)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(module);
+        return SupervisorServer.StartAsync(null, node, SupervisorConfig.OfDynamic(module, argument), registration);
     }
 
     /// <summary>Starts a root dynamic supervisor; the node stops it when disposed.</summary>
@@ -27,32 +53,49 @@ public static class DynamicSupervisor
     {
         ArgumentNullException.ThrowIfNull(node);
         options ??= new DynamicSupervisorOptions();
-        return SupervisorServer.StartAsync(null, node, SupervisorConfig.Dynamic(options), options.Name);
+        return SupervisorServer.StartAsync(null, node, SupervisorConfig.OfDynamic(options), Registration(options));
     }
 
     /// <summary>Starts a child from <paramref name="spec"/> (its id is ignored), with the extra arguments put first.</summary>
     /// <param name="supervisor">The supervisor.</param>
     /// <param name="spec">The child.</param>
-    /// <returns><c>{ok, Pid}</c>, <c>ignore</c>, <c>{error, max_children}</c>, a validation error, or the start's error.</returns>
-    public static async ValueTask<StartResult> StartChildAsync(Pid supervisor, ChildSpec spec) =>
-        (StartResult)(await Supervisor.Call(supervisor, new SupervisorCall.StartChild(spec)).ConfigureAwait(false))!;
+    /// <param name="cancellationToken">Stops waiting for the answer (the supervisor still does what was asked).</param>
+    /// <returns>
+    /// <c>{ok, Pid}</c>, <c>ignore</c>, <c>{error, max_children}</c>, a validation error, or the start's error. The spec
+    /// is checked before the supervisor is called, as Elixir does, so an invalid spec gets its error even when the
+    /// supervisor is not alive.
+    /// </returns>
+    public static async ValueTask<StartResult> StartChildAsync(Pid supervisor, ChildSpec spec, CancellationToken cancellationToken = default)
+    {
+        if (DynamicChildren.CheckChild(spec) is { } invalid)
+        {
+            return StartResult.Fail(invalid);
+        }
+
+        return (StartResult)(await Supervisor.Call(supervisor, new SupervisorCall.StartChild(spec), cancellationToken).ConfigureAwait(false))!;
+    }
 
     /// <summary>Stops a child by pid; it is not restarted.</summary>
     /// <param name="supervisor">The supervisor.</param>
     /// <param name="child">The child's pid.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns><c>ok</c>, or <c>{error, not_found}</c> for a pid that is not a child (dead ones included).</returns>
-    public static async ValueTask<SupervisorResult> TerminateChildAsync(Pid supervisor, Pid child) =>
-        (SupervisorResult)(await Supervisor.Call(supervisor, new SupervisorCall.TerminateChild(child)).ConfigureAwait(false))!;
+    public static async ValueTask<SupervisorResult> TerminateChildAsync(Pid supervisor, Pid child, CancellationToken cancellationToken = default) =>
+        (SupervisorResult)(await Supervisor.Call(supervisor, new SupervisorCall.TerminateChild(child), cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>The children (id <c>undefined</c>).</summary>
     /// <param name="supervisor">The supervisor.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns>The children.</returns>
-    public static ValueTask<IReadOnlyList<ChildInfo>> WhichChildrenAsync(Pid supervisor) => Supervisor.WhichChildrenAsync(supervisor);
+    public static ValueTask<IReadOnlyList<ChildInfo>> WhichChildrenAsync(Pid supervisor, CancellationToken cancellationToken = default) =>
+        Supervisor.WhichChildrenAsync(supervisor, cancellationToken);
 
     /// <summary>The counts, in constant time: specs is the number of children.</summary>
     /// <param name="supervisor">The supervisor.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns>The counts.</returns>
-    public static ValueTask<ChildCounts> CountChildrenAsync(Pid supervisor) => Supervisor.CountChildrenAsync(supervisor);
+    public static ValueTask<ChildCounts> CountChildrenAsync(Pid supervisor, CancellationToken cancellationToken = default) =>
+        Supervisor.CountChildrenAsync(supervisor, cancellationToken);
 
     /// <summary>Stops the supervisor and, in parallel, its children.</summary>
     /// <param name="supervisor">The supervisor.</param>
@@ -61,4 +104,7 @@ public static class DynamicSupervisor
     /// <returns>The reason it exited with.</returns>
     public static Task<ExitReason> StopAsync(Pid supervisor, ExitReason? reason = null, TimeSpan? timeout = null) =>
         GenServer.StopAsync(supervisor, reason, timeout);
+
+    private static GenServerOptions? Registration(DynamicSupervisorOptions options) =>
+        options.Name is null && options.Via is null ? null : new GenServerOptions { Name = options.Name, Via = options.Via };
 }

@@ -6,6 +6,9 @@ public sealed record DynamicSupervisorOptions
     /// <summary>A name to register it under.</summary>
     public string? Name { get; init; }
 
+    /// <summary>A <see cref="Registry"/> name to register it under (<c>name: {:via, Registry, {reg, key}}</c>); not with <see cref="Name"/>.</summary>
+    public ViaName? Via { get; init; }
+
     /// <summary>How many restarts are allowed within <see cref="MaxSeconds"/>.</summary>
     public int MaxRestarts { get; init; } = 3;
 

@@ -19,7 +19,7 @@ public static class Supervisor
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(children);
-        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.Static(flags ?? new SupervisorFlags(), children.ToList()), name);
+        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.Static(flags ?? new SupervisorFlags(), children.ToList()), Registration(name));
     }
 
     /// <summary>Starts a supervisor linked to <paramref name="parent"/> from a callback module.</summary>
@@ -32,7 +32,7 @@ public static class Supervisor
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(module);
-        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.FromModule(module, argument), name);
+        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.FromModule(module, argument), Registration(name));
     }
 
     /// <summary>Starts a root supervisor that no process owns; the node stops it when disposed.</summary>
@@ -45,7 +45,7 @@ public static class Supervisor
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(children);
-        return SupervisorServer.StartAsync(null, node, SupervisorConfig.Static(flags ?? new SupervisorFlags(), children.ToList()), name);
+        return SupervisorServer.StartAsync(null, node, SupervisorConfig.Static(flags ?? new SupervisorFlags(), children.ToList()), Registration(name));
     }
 
     /// <summary>Starts a root supervisor from a callback module.</summary>
@@ -58,62 +58,81 @@ public static class Supervisor
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(module);
-        return SupervisorServer.StartAsync(null, node, SupervisorConfig.FromModule(module, argument), name);
+        return SupervisorServer.StartAsync(null, node, SupervisorConfig.FromModule(module, argument), Registration(name));
     }
 
     /// <summary>Adds a child and starts it; it goes last in the start order (<c>start_child/2</c>).</summary>
     /// <param name="supervisor">The supervisor.</param>
     /// <param name="spec">The child.</param>
-    /// <returns><c>{ok, Pid}</c>; <c>{ok, undefined}</c> for ignore; <c>{error, already_present}</c>, <c>{error, {already_started, Pid}}</c>, a validation error, or <c>{error, {Reason, Spec}}</c>.</returns>
-    public static async ValueTask<StartResult> StartChildAsync(Pid supervisor, ChildSpec spec) =>
-        (StartResult)(await Call(supervisor, new SupervisorCall.StartChild(spec)).ConfigureAwait(false))!;
+    /// <param name="cancellationToken">Stops waiting for the answer (the supervisor still does what was asked).</param>
+    /// <returns><c>{ok, Pid}</c>; <c>{ok, undefined}</c> for ignore; <c>{error, already_present}</c>, <c>{error, {already_started, Pid}}</c>, a validation error, or <c>{error, {Reason, Id}}</c>.</returns>
+    public static async ValueTask<StartResult> StartChildAsync(Pid supervisor, ChildSpec spec, CancellationToken cancellationToken = default) =>
+        (StartResult)(await Call(supervisor, new SupervisorCall.StartChild(spec), cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>Starts a child of a simple_one_for_one supervisor from its template, with <paramref name="extraArguments"/> appended to the template's.</summary>
     /// <param name="supervisor">The supervisor.</param>
     /// <param name="extraArguments">Arguments added after the template's.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns><c>{ok, Pid}</c>, <c>{ok, undefined}</c> for ignore, or the start's error unwrapped.</returns>
-    public static async ValueTask<StartResult> StartChildAsync(Pid supervisor, IReadOnlyList<object?> extraArguments) =>
-        (StartResult)(await Call(supervisor, new SupervisorCall.StartTemplateChild(extraArguments ?? [])).ConfigureAwait(false))!;
+    public static async ValueTask<StartResult> StartChildAsync(Pid supervisor, IReadOnlyList<object?> extraArguments, CancellationToken cancellationToken = default) =>
+        (StartResult)(await Call(supervisor, new SupervisorCall.StartTemplateChild(extraArguments ?? []), cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>Stops a child by id (a pid for simple_one_for_one). Its spec stays unless it is temporary; it is not restarted.</summary>
     /// <param name="supervisor">The supervisor.</param>
     /// <param name="idOrPid">The child's id, or its pid under simple_one_for_one.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns><c>ok</c>, <c>{error, not_found}</c> or <c>{error, simple_one_for_one}</c>.</returns>
-    public static async ValueTask<SupervisorResult> TerminateChildAsync(Pid supervisor, object idOrPid) =>
-        (SupervisorResult)(await Call(supervisor, new SupervisorCall.TerminateChild(idOrPid)).ConfigureAwait(false))!;
+    public static async ValueTask<SupervisorResult> TerminateChildAsync(Pid supervisor, object idOrPid, CancellationToken cancellationToken = default) =>
+        (SupervisorResult)(await Call(supervisor, new SupervisorCall.TerminateChild(idOrPid), cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>Starts a stopped child again from its spec (<c>restart_child/2</c>); does not count toward intensity.</summary>
     /// <param name="supervisor">The supervisor.</param>
     /// <param name="id">The child's id.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns><c>{ok, Pid}</c>, <c>{error, running}</c>, <c>{error, restarting}</c>, <c>{error, not_found}</c>, <c>{error, simple_one_for_one}</c>, or the start's error.</returns>
-    public static async ValueTask<StartResult> RestartChildAsync(Pid supervisor, object id) =>
-        (StartResult)(await Call(supervisor, new SupervisorCall.RestartChild(id)).ConfigureAwait(false))!;
+    public static async ValueTask<StartResult> RestartChildAsync(Pid supervisor, object id, CancellationToken cancellationToken = default) =>
+        (StartResult)(await Call(supervisor, new SupervisorCall.RestartChild(id), cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>Removes the spec of a stopped child (<c>delete_child/2</c>).</summary>
     /// <param name="supervisor">The supervisor.</param>
     /// <param name="id">The child's id.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns><c>ok</c>, <c>{error, running}</c>, <c>{error, restarting}</c>, <c>{error, not_found}</c> or <c>{error, simple_one_for_one}</c>.</returns>
-    public static async ValueTask<SupervisorResult> DeleteChildAsync(Pid supervisor, object id) =>
-        (SupervisorResult)(await Call(supervisor, new SupervisorCall.DeleteChild(id)).ConfigureAwait(false))!;
+    public static async ValueTask<SupervisorResult> DeleteChildAsync(Pid supervisor, object id, CancellationToken cancellationToken = default) =>
+        (SupervisorResult)(await Call(supervisor, new SupervisorCall.DeleteChild(id), cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>The children, newest first, as <c>which_children/1</c> lists them.</summary>
     /// <param name="supervisor">The supervisor.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns>The children.</returns>
-    public static async ValueTask<IReadOnlyList<ChildInfo>> WhichChildrenAsync(Pid supervisor) =>
-        (IReadOnlyList<ChildInfo>)(await Call(supervisor, SupervisorCall.WhichChildren.Instance).ConfigureAwait(false))!;
+    public static async ValueTask<IReadOnlyList<ChildInfo>> WhichChildrenAsync(Pid supervisor, CancellationToken cancellationToken = default) =>
+        (IReadOnlyList<ChildInfo>)(await Call(supervisor, SupervisorCall.WhichChildren.Instance, cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>The counts of <c>count_children/1</c>.</summary>
     /// <param name="supervisor">The supervisor.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns>Specs, active, supervisors, workers.</returns>
-    public static async ValueTask<ChildCounts> CountChildrenAsync(Pid supervisor) =>
-        (ChildCounts)(await Call(supervisor, SupervisorCall.CountChildren.Instance).ConfigureAwait(false))!;
+    public static async ValueTask<ChildCounts> CountChildrenAsync(Pid supervisor, CancellationToken cancellationToken = default) =>
+        (ChildCounts)(await Call(supervisor, SupervisorCall.CountChildren.Instance, cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>A child's spec (<c>get_childspec/2</c>); for simple_one_for_one pass a child pid and get the template.</summary>
     /// <param name="supervisor">The supervisor.</param>
     /// <param name="idOrPid">The child's id, or a child pid under simple_one_for_one.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns>The spec, or null for <c>{error, not_found}</c>.</returns>
-    public static async ValueTask<ChildSpec?> GetChildSpecAsync(Pid supervisor, object idOrPid) =>
-        (ChildSpec?)await Call(supervisor, new SupervisorCall.GetChildSpec(idOrPid)).ConfigureAwait(false);
+    public static async ValueTask<ChildSpec?> GetChildSpecAsync(Pid supervisor, object idOrPid, CancellationToken cancellationToken = default) =>
+        (ChildSpec?)await Call(supervisor, new SupervisorCall.GetChildSpec(idOrPid), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>One child by id, or by pid under simple_one_for_one (<c>which_child/2</c>).</summary>
+    /// <param name="supervisor">The supervisor.</param>
+    /// <param name="idOrPid">The child's id, or a child pid under simple_one_for_one and DynamicSupervisor.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
+    /// <returns>The child, or <c>{error, not_found}</c>; <c>{error, simple_one_for_one}</c> for an id that is not a pid there.</returns>
+    public static async ValueTask<ChildLookup> WhichChildAsync(Pid supervisor, object idOrPid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(idOrPid);
+        return (ChildLookup)(await Call(supervisor, new SupervisorCall.WhichChild(idOrPid), cancellationToken).ConfigureAwait(false))!;
+    }
 
     /// <summary>Validates specs without starting anything (<c>check_childspecs/2</c>).</summary>
     /// <param name="specs">The specs.</param>
@@ -130,6 +149,8 @@ public static class Supervisor
     public static Task<ExitReason> StopAsync(Pid supervisor, ExitReason? reason = null, TimeSpan? timeout = null) =>
         GenServer.StopAsync(supervisor, reason, timeout);
 
-    internal static ValueTask<object?> Call(Pid supervisor, SupervisorCall request) =>
-        GenServer.CallAsync(supervisor, request, Timeout.InfiniteTimeSpan);
+    internal static ValueTask<object?> Call(Pid supervisor, SupervisorCall request, CancellationToken cancellationToken) =>
+        GenServer.CallAsync(supervisor, request, Timeout.InfiniteTimeSpan, cancellationToken);
+
+    internal static GenServerOptions? Registration(string? name) => name is null ? null : new GenServerOptions { Name = name };
 }

@@ -33,5 +33,9 @@ public static class SupervisorErrors
     public static ExitReason FailedToStartChild(object id, ExitReason reason) =>
         ExitReason.ShutdownWith(new ErrorTerm("failed_to_start_child", id, reason));
 
+    /// <summary><c>{bad_return, {Module, init, Value}}</c>: a callback module's init returned something it may not.</summary>
+    internal static ExitReason BadReturn(object module, object? value) =>
+        Term("bad_return", Terms.TupleTerm(new Atom(module.GetType().Name), new Atom("init"), value ?? new Atom("undefined")));
+
     internal static ExitReason Term(string tag, params object?[] values) => ExitReason.Of(new ErrorTerm(tag, values));
 }

@@ -6,16 +6,15 @@ internal readonly record struct Stopping(ChildSpec Spec, Pid Pid, object? Id);
 /// <summary>
 /// The shutdown protocol (otp-semantics.md section 8): monitor, then <c>shutdown</c> (or <c>kill</c> for brutal_kill),
 /// wait the child's timeout, then <c>kill</c>. Several children are stopped in parallel with one deadline per distinct
-/// shutdown value; a static supervisor passes one child at a time.
+/// shutdown value; a static supervisor stops one child at a time, in reverse start order.
 /// </summary>
-internal sealed partial class SupervisorServer
+internal static class ChildShutdown
 {
     /// <summary>Stops one child: the path of every static shutdown and group restart, kept free of collections.</summary>
-    private async ValueTask ShutdownOneAsync(Stopping s)
+    public static async ValueTask StopOneAsync(SupervisorServer supervisor, LocalProcess self, Stopping s)
     {
-        var self = (LocalProcess)Context;
-        self.Unlink(s.Pid);
         var pid = s.Pid;
+        self.Unlink(pid);
         self.RemoveAll(m => m is ExitMessage e && e.From == pid);
         var monitor = self.Monitor(pid);
         Predicate<object> isDown = m => m is DownMessage d && ReferenceEquals(d.Ref, monitor);
@@ -30,38 +29,33 @@ internal sealed partial class SupervisorServer
             down = await self.ReceiveAsync(isDown, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
         }
 
-        var reason = ((DownMessage)down!).Reason;
-        if (!IsExpectedShutdownReason(s.Spec, reason, brutal))
-        {
-            Node.Log.ShutdownError(_name, s.Id, pid, reason);
-        }
+        Report(supervisor, s, ((DownMessage)down!).Reason, brutal);
     }
 
-    private async ValueTask ShutdownAsync(List<Stopping> stopping)
+    /// <summary>Stops several children in parallel (DynamicSupervisor and simple_one_for_one), one deadline per distinct shutdown value.</summary>
+    public static async ValueTask StopManyAsync(SupervisorServer supervisor, LocalProcess self, List<Stopping> stopping)
     {
         if (stopping.Count <= 1)
         {
             if (stopping.Count == 1)
             {
-                await ShutdownOneAsync(stopping[0]).ConfigureAwait(false);
+                await StopOneAsync(supervisor, self, stopping[0]).ConfigureAwait(false);
             }
 
             return;
         }
 
-        var self = (LocalProcess)Context;
-        var time = Node.TimeProvider;
+        var time = supervisor.Node.TimeProvider;
 
         // Unlink first so a dying child sends only its DOWN; an EXIT that came before the unlink is dropped.
-        HashSet<Pid>? pids = stopping.Count == 1 ? null : new HashSet<Pid>(stopping.Count);
+        var pids = new HashSet<Pid>(stopping.Count);
         foreach (var s in stopping)
         {
             self.Unlink(s.Pid);
-            pids?.Add(s.Pid);
+            pids.Add(s.Pid);
         }
 
-        var single = stopping[0].Pid;
-        self.RemoveAll(m => m is ExitMessage e && (pids?.Contains(e.From) ?? e.From == single));
+        self.RemoveAll(m => m is ExitMessage e && pids.Contains(e.From));
 
         var now = time.GetTimestamp();
         var pending = new Dictionary<MonitorRef, int>(stopping.Count);
@@ -106,11 +100,7 @@ internal sealed partial class SupervisorServer
                 var i = pending[down.Ref];
                 pending.Remove(down.Ref);
                 var s = stopping[i];
-                if (!IsExpectedShutdownReason(s.Spec, down.Reason, killed[i] && s.Spec.EffectiveShutdown.Kind == ShutdownKind.BrutalKill))
-                {
-                    Node.Log.ShutdownError(_name, s.Id, s.Pid, down.Reason);
-                }
-
+                Report(supervisor, s, down.Reason, killed[i] && s.Spec.EffectiveShutdown.Kind == ShutdownKind.BrutalKill);
                 continue;
             }
 
@@ -124,6 +114,14 @@ internal sealed partial class SupervisorServer
                     self.Exit(stopping[i].Pid, ExitReason.Kill);
                 }
             }
+        }
+    }
+
+    private static void Report(SupervisorServer supervisor, Stopping s, ExitReason reason, bool brutal)
+    {
+        if (!RestartPolicy.IsExpectedShutdownReason(s.Spec.Restart, reason, brutal))
+        {
+            supervisor.Node.Log.ShutdownError(supervisor.Name, s.Id, s.Pid, reason);
         }
     }
 }

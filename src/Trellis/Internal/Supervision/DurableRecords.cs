@@ -1,37 +1,40 @@
 namespace Trellis.Internal;
 
 /// <summary>Durable dynamic children (seed 001, 3.3): recorded when started, forgotten when gone, started again at init.</summary>
-internal sealed partial class SupervisorServer
+internal sealed class DurableRecords(SupervisorServer supervisor, DurableChildren durable)
 {
+    private string Name => supervisor.Name;
+
+    private Node Node => supervisor.Node;
+
     /// <summary>
     /// Records a child that has just started. The start is acknowledged only once the record is durable; if the store
     /// fails, the child is shut down again and the start answers the store's error.
     /// </summary>
-    private async ValueTask<StartResult> RecordAsync(DynamicChild child, object id, IReadOnlyList<object?> arguments, ChildSpec? spec, StartResult started)
+    public async ValueTask<StartResult> RecordAsync(DynamicChildren table, DynamicChild child, object id, IReadOnlyList<object?> arguments, ChildSpec? spec, StartResult started)
     {
-        if (_durable is null || child.Spec.Restart == RestartType.Temporary)
+        if (child.Spec.Restart == RestartType.Temporary)
         {
             return started;
         }
 
         try
         {
-            child.DurableKey = _durable.Store.Add(id, arguments, spec);
+            child.DurableKey = durable.Store.Add(id, arguments, spec);
             return started;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            Node.Log.DurableStoreFailed(_name, "the child is not started", ex);
-            await ShutdownOneAsync(new Stopping(child.Spec, child.Pid, null)).ConfigureAwait(false);
-            Forget(child);
+            Node.Log.DurableStoreFailed(Name, "the child is not started", ex);
+            await table.StopAndForgetAsync(child).ConfigureAwait(false);
             return StartResult.Fail(SupervisorErrors.Term("durable_store", ex.Message));
         }
     }
 
     /// <summary>Forgets a child that was terminated or exited for good.</summary>
-    private void Unrecord(DynamicChild child)
+    public void Unrecord(DynamicChild child)
     {
-        if (_durable is null || child.DurableKey is not { } key)
+        if (child.DurableKey is not { } key)
         {
             return;
         }
@@ -39,36 +42,31 @@ internal sealed partial class SupervisorServer
         child.DurableKey = null;
         try
         {
-            _durable.Store.Remove(key);
+            durable.Store.Remove(key);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // The child is gone either way; if the store kept it, it is started again (and exits again) after a restart.
-            Node.Log.DurableStoreFailed(_name, "a terminated child stays recorded", ex);
+            Node.Log.DurableStoreFailed(Name, "a terminated child stays recorded", ex);
         }
     }
 
     /// <summary>Starts every recorded child again, in the order they were first started; ones that cannot start are forgotten.</summary>
-    private async ValueTask<InitResult> RestoreDurableAsync()
+    public async ValueTask<InitResult> RestoreAsync(DynamicChildren table)
     {
-        if (_durable is null)
-        {
-            return InitResult.Ok();
-        }
-
         IReadOnlyList<StoredChild> stored;
         try
         {
-            stored = _durable.Store.Load();
+            stored = durable.Store.Load();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {
-            Node.Log.DurableStoreFailed(_name, "the supervisor does not start", ex);
+            Node.Log.DurableStoreFailed(Name, "the supervisor does not start", ex);
             return InitResult.Stop(ExitReason.Of(new ErrorTerm("durable_store", ex.Message)));
         }
 
         // Without a Rebuild, children read back without a spec cannot start: refuse to start rather than forget them.
-        if (_mode != SupervisorMode.Simple && _durable.Rebuild is null && stored.FirstOrDefault(e => e.Spec is null) is { } orphan)
+        if (!table.IsSimple && durable.Rebuild is null && stored.FirstOrDefault(e => e.Spec is null) is { } orphan)
         {
             return InitResult.Stop(ExitReason.Of(new ErrorTerm("durable_store", $"child {orphan.Id} was read back without a spec and DurableChildren.Rebuild is not set")));
         }
@@ -77,13 +75,13 @@ internal sealed partial class SupervisorServer
         foreach (var entry in stored)
         {
             StartResult result;
-            if (_mode == SupervisorMode.Simple)
+            if (table.IsSimple)
             {
-                result = await StartTemplateChildAsync(entry.Arguments, entry.Key).ConfigureAwait(false);
+                result = await table.StartFromTemplateAsync(entry.Arguments, entry.Key).ConfigureAwait(false);
             }
-            else if ((entry.Spec ?? _durable.Rebuild?.Invoke(entry)) is { } spec)
+            else if ((entry.Spec ?? durable.Rebuild?.Invoke(entry)) is { } spec)
             {
-                result = await StartDynamicChildAsync(spec, entry.Key).ConfigureAwait(false);
+                result = await table.StartDynamicAsync(spec, entry.Key).ConfigureAwait(false);
             }
             else
             {
@@ -96,20 +94,20 @@ internal sealed partial class SupervisorServer
                 continue;
             }
 
-            Node.Log.DurableChildDropped(_name, entry.Id, result.ToString());
+            Node.Log.DurableChildDropped(Name, entry.Id, result.ToString());
             try
             {
-                _durable.Store.Remove(entry.Key);
+                durable.Store.Remove(entry.Key);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                Node.Log.DurableStoreFailed(_name, "a child that could not start stays recorded", ex);
+                Node.Log.DurableStoreFailed(Name, "a child that could not start stays recorded", ex);
             }
         }
 
         if (stored.Count > 0)
         {
-            Node.Log.DurableChildrenRestored(_name, restored);
+            Node.Log.DurableChildrenRestored(Name, restored);
         }
 
         return InitResult.Ok();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Trellis.Internal;
 
 /// <summary>A child of a static supervisor: its spec and its pid state (a pid, <c>undefined</c>, or <c>{restarting, OldPid}</c>).</summary>
@@ -17,8 +19,16 @@ internal sealed class StaticChild(ChildSpec spec)
 
     public void SetRunning(Pid pid)
     {
+        Debug.Assert(!IsRunning, "a child starts only when it is not running");
         Pid = pid;
         Status = pid.IsNone ? ChildStatus.Undefined : ChildStatus.Running;
+    }
+
+    /// <summary>The running child has exited or been stopped.</summary>
+    public void SetStopped()
+    {
+        Debug.Assert(IsRunning, "only a running child stops");
+        SetUndefined();
     }
 
     public void SetUndefined()
