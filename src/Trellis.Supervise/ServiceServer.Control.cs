@@ -154,6 +154,13 @@ internal sealed partial class ServiceServer
 
         // The status layout is fixed for the life of supervise: clients must not see it change under them.
         _config = Program.ApplyOptions(config, _setup.Options) with { StatusLayout = _config.StatusLayout };
+
+        // A new alarm_interval starts new windows: the counts so far were taken over another span.
+        if (_restarts?.Period != _config.AlarmInterval)
+        {
+            (_restarts, _coreDumps) = (null, null);
+        }
+
         Log.Reloaded(_setup.Log, file);
     }
 }

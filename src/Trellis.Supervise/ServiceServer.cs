@@ -16,8 +16,8 @@ internal sealed partial class ServiceServer : GenServer
 
     private readonly ServiceSetup _setup;
     private readonly List<Task> _alarms = [];
-    private readonly Queue<long> _restarts = new();
-    private readonly Queue<long> _coreDumps = new();
+    private SlidingWindow? _restarts;
+    private SlidingWindow? _coreDumps;
     private SuperviseConfig _config;
 
     private Pid _program;
@@ -207,12 +207,11 @@ internal sealed partial class ServiceServer : GenServer
 
         if (reason.CoreDumped && _config.EffectiveMaxTriesIfCoreDumped > 0)
         {
-            var now = Time.GetTimestamp();
-            Prune(_coreDumps, now);
-            _coreDumps.Enqueue(now);
-            if (_coreDumps.Count >= _config.EffectiveMaxTriesIfCoreDumped)
+            _coreDumps ??= new SlidingWindow(Time, _config.AlarmInterval!.Value, Step);
+            var dumps = _coreDumps.Add();
+            if (dumps >= _config.EffectiveMaxTriesIfCoreDumped)
             {
-                return await GiveUpAsync($"{_coreDumps.Count} core dumps within {_config.AlarmInterval!.Value.TotalSeconds} s (max_tries_if_coredumped {_config.EffectiveMaxTriesIfCoreDumped})").ConfigureAwait(false);
+                return await GiveUpAsync($"{dumps} core dumps within {_config.AlarmInterval!.Value.TotalSeconds} s (max_tries_if_coredumped {_config.EffectiveMaxTriesIfCoreDumped})").ConfigureAwait(false);
             }
         }
 
@@ -245,7 +244,10 @@ internal sealed partial class ServiceServer : GenServer
         return NoReply();
     }
 
-    /// <summary>Records a restart; returns why supervise must give up when max_tries is reached.</summary>
+    /// <summary>The resolution of supervise's windows: alarm_interval is in seconds, but a second is too coarse to count in.</summary>
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Records a restart; returns why supervise must give up when it would make more than max_tries in alarm_interval.</summary>
     private string? CountRestart()
     {
         var max = _config.EffectiveMaxTries;
@@ -254,24 +256,10 @@ internal sealed partial class ServiceServer : GenServer
             return null;
         }
 
-        var now = Time.GetTimestamp();
-        Prune(_restarts, now);
-        if (_restarts.Count >= max)
-        {
-            return $"{max} restarts within {_config.AlarmInterval!.Value.TotalSeconds} s (max_tries {max})";
-        }
-
-        _restarts.Enqueue(now);
-        return null;
-    }
-
-    private void Prune(Queue<long> events, long now)
-    {
-        var window = _config.AlarmInterval ?? TimeSpan.Zero;
-        while (events.Count > 0 && Time.GetElapsedTime(events.Peek(), now) >= window)
-        {
-            events.Dequeue();
-        }
+        _restarts ??= new SlidingWindow(Time, _config.AlarmInterval!.Value, Step);
+        return _restarts.Add() > max
+            ? $"{max} restarts within {_config.AlarmInterval!.Value.TotalSeconds} s (max_tries {max})"
+            : null;
     }
 
     private bool ShouldAlarm()

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
 
 namespace Trellis.Hosting.Internal;
 
@@ -9,15 +10,14 @@ namespace Trellis.Hosting.Internal;
 internal sealed class SupervisionHealth : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly TimeProvider _time;
     private readonly string _node;
     private readonly Lock _lock = new();
-    private readonly Queue<long> _restarts = new();
+    private readonly SlidingWindow _restarts;
 
-    public SupervisionHealth(Node node, TimeProvider time)
+    public SupervisionHealth(Node node, TimeProvider time, IOptions<TrellisOptions> options)
     {
-        _time = time;
         _node = node.Name;
+        _restarts = new SlidingWindow(time, options.Value.Period);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == "Trellis" && instrument.Name == "trellis.supervisor.restarts")
@@ -31,17 +31,15 @@ internal sealed class SupervisionHealth : IDisposable
 
     public ExitReason? GaveUp { get; set; }
 
-    public int RestartsWithin(TimeSpan period)
+    /// <summary>Restarts within the root's period, counted as the root's intensity counts them.</summary>
+    public int Restarts
     {
-        lock (_lock)
+        get
         {
-            var now = _time.GetTimestamp();
-            while (_restarts.Count > 0 && _time.GetElapsedTime(_restarts.Peek(), now) > period)
+            lock (_lock)
             {
-                _restarts.Dequeue();
+                return _restarts.Count();
             }
-
-            return _restarts.Count;
         }
     }
 
@@ -59,11 +57,7 @@ internal sealed class SupervisionHealth : IDisposable
 
         lock (_lock)
         {
-            _restarts.Enqueue(_time.GetTimestamp());
-            while (_restarts.Count > 1024)
-            {
-                _restarts.Dequeue();
-            }
+            _restarts.Add();
         }
     }
 }

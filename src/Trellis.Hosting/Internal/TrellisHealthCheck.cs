@@ -13,7 +13,7 @@ internal sealed class TrellisHealthCheck(SupervisionHealth health, IOptions<Trel
             return Task.FromResult(HealthCheckResult.Unhealthy($"the root supervisor gave up: {reason}"));
         }
 
-        var restarts = health.RestartsWithin(options.Value.Period);
+        var restarts = health.Restarts;
         return Task.FromResult(restarts > 0
             ? HealthCheckResult.Degraded($"{restarts} restart(s) in the last {options.Value.Period.TotalSeconds:0.###} s")
             : HealthCheckResult.Healthy());

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
@@ -236,6 +237,7 @@ internal sealed class ChildReaper
 
     private unsafe void ReapStrayOrphansLocked()
     {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "ReapStrayOrphansLocked runs under the reaper's lock");
         var tracked = new HashSet<int>(_live.Count);
         foreach (var p in _live)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 
@@ -86,6 +87,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     private bool EnqueueLocked(object message, bool cast, ref ITimer? timer)
     {
+        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "EnqueueLocked runs under the process's lock");
         if ((_flags & FlagWaiting) != 0 && (_waitMatch is null || _waitMatch(View(message, cast))))
         {
             _flags &= ~FlagWaiting;
@@ -103,6 +105,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     private void Push(Slot slot)
     {
+        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "the outer ring is written under the lock");
         if (_outbox.Items is null)
         {
             _outbox.Items = new Slot[4];
@@ -121,6 +124,23 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
         _outbox.Items[(_outbox.Head + _outbox.Count) & (_outbox.Items.Length - 1)] = slot;
         _outbox.Count++;
+        AssertRing(_outbox.Items, _outbox.Head, _outbox.Count);
+    }
+
+    /// <summary>A ring's invariants: a power-of-two length, head and count within it, every counted slot holding a message.</summary>
+    [Conditional("DEBUG")]
+    private static void AssertRing(Slot[]? items, int head, int count)
+    {
+        if (items is null)
+        {
+            Debug.Assert(count == 0, "a ring without slots holds nothing");
+            return;
+        }
+
+        Debug.Assert(items.Length > 0 && (items.Length & (items.Length - 1)) == 0, "a ring's length is a power of two");
+        Debug.Assert((uint)head < (uint)items.Length, "a ring's head is within it");
+        Debug.Assert((uint)count <= (uint)items.Length, "a ring holds at most its length");
+        Debug.Assert(count == 0 || items[(head + count - 1) & (items.Length - 1)].Message is not null, "a ring's newest slot holds a message");
     }
 
     /// <summary>Takes the message at <paramref name="index"/> out of a ring, moving the ones before it up by one.</summary>
@@ -144,6 +164,8 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// <summary>Under the lock: the outer ring's message at <paramref name="index"/>.</summary>
     private Slot RemoveOuterAt(int index)
     {
+        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "the outer ring is read under the lock");
+        Debug.Assert((uint)index < (uint)_outbox.Count, "a removed message is in the ring");
         var slot = RemoveAt(_outbox.Items!, ref _outbox.Head, index);
         _outbox.Count--;
         _received++;
@@ -153,6 +175,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// <summary>The process's own: the inner ring's message at <paramref name="index"/>.</summary>
     private static Slot RemoveInnerAt(Inbox inbox, int index)
     {
+        Debug.Assert((uint)index < (uint)inbox.Count, "a removed message is in the ring");
         var slot = RemoveAt(inbox.Items!, ref inbox.Head, index);
         inbox.Count--;
         inbox.Taken++;
@@ -209,6 +232,9 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// </summary>
     private Inbox SwapRings()
     {
+        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "the rings are swapped under the lock");
+        Debug.Assert(_inbox is not { Count: > 0 }, "the rings are swapped only when the inner one is empty");
+        AssertRing(_outbox.Items, _outbox.Head, _outbox.Count);
         var inbox = _inbox ??= new Inbox();
         (inbox.Items, _outbox.Items) = (_outbox.Items, inbox.Items);
         inbox.Head = _outbox.Head;
@@ -382,6 +408,8 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     private void BeginWaitLocked(Predicate<object>? match, bool quiet)
     {
+        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "BeginWaitLocked runs under the process's lock");
+        Debug.Assert((_flags & FlagWaiting) == 0, "at most one receive waits");
         _waiter.Reset();
         _quietWait = quiet;
         _handedCast = false;

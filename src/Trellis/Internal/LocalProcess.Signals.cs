@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Trellis.Internal;
 
 /// <summary>Links, monitors and exit signals (otp-semantics.md section 1).</summary>
@@ -138,6 +140,7 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     private void AddLinkLocked(LocalProcess other)
     {
+        Debug.Assert(System.Threading.Monitor.IsEntered(Sync), "AddLinkLocked runs under the process's lock");
         switch (_links)
         {
             case null:
@@ -154,6 +157,7 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     private bool RemoveLinkLocked(LocalProcess other)
     {
+        Debug.Assert(System.Threading.Monitor.IsEntered(Sync), "RemoveLinkLocked runs under the process's lock");
         switch (_links)
         {
             case LocalProcess single when ReferenceEquals(single, other):
