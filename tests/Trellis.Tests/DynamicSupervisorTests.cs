@@ -134,4 +134,61 @@ public class DynamicSupervisorTests
         Assert.Equal(ExitReason.Shutdown, await Probe.ExitOf(sup));
         Assert.Equal(0, probe.Node.ProcessCount);
     }
+
+    private sealed class Callback(DynamicSupervisorInit? answer) : DynamicSupervisorModule
+    {
+        public object? Argument { get; private set; }
+
+        public override DynamicSupervisorInit? Init(object? argument)
+        {
+            Argument = argument;
+            return answer;
+        }
+    }
+
+    [Fact]
+    public async Task CallbackModule_InitGivesTheOptions_IgnoreOrABadReturn()
+    {
+        await using var probe = new Probe();
+        var module = new Callback(DynamicSupervisorInit.Ok(new DynamicSupervisorOptions { MaxChildren = 1 }));
+        var started = await DynamicSupervisor.StartAsync(probe.Node, module, "arg", new GenServerOptions { Name = "dyn" });
+        Assert.True(started.IsOk, started.ToString());
+        Assert.Equal("arg", module.Argument);
+        Assert.Equal(started.Pid, probe.Node.WhereIs("dyn"));
+        Assert.True((await DynamicSupervisor.StartChildAsync(started.Pid, Worker.Spec("a", probe.Log))).IsOk);
+        Assert.Equal(SupervisorErrors.MaxChildren, (await DynamicSupervisor.StartChildAsync(started.Pid, Worker.Spec("b", probe.Log))).Error);
+
+        Assert.True((await DynamicSupervisor.StartAsync(probe.Node, new Callback(DynamicSupervisorInit.Ignore))).IsIgnore);
+        Assert.Equal("{error,{bad_return,{Callback,init,undefined}}}", (await DynamicSupervisor.StartAsync(probe.Node, new Callback(null))).ToString());
+        var invalid = await DynamicSupervisor.StartAsync(probe.Node, new Callback(DynamicSupervisorInit.Ok(new DynamicSupervisorOptions { MaxRestarts = -1 })));
+        Assert.Equal("{error,{supervisor_data,{invalid_intensity,-1}}}", invalid.ToString());
+    }
+
+    [Fact]
+    public async Task ViaName_RegistersInARegistry_AndIsFreeAgainWhenItExits()
+    {
+        await using var probe = new Probe();
+        Assert.True((await Registry.StartAsync(probe.Node, new RegistryOptions { Name = "names" })).IsOk);
+        var via = Registry.Via("names", "buckets");
+        var started = await DynamicSupervisor.StartAsync(probe.Node, new DynamicSupervisorOptions { Via = via });
+        Assert.True(started.IsOk, started.ToString());
+        Assert.Equal(started.Pid, Registry.WhereIs(probe.Node, "names", "buckets"));
+        var again = await DynamicSupervisor.StartAsync(probe.Node, new DynamicSupervisorOptions { Via = via });
+        Assert.Equal(SupervisorErrors.AlreadyStarted(started.Pid), again.Error);
+        await DynamicSupervisor.StopAsync(started.Pid);
+        Assert.True((await DynamicSupervisor.StartAsync(probe.Node, new DynamicSupervisorOptions { Via = via })).IsOk);
+    }
+
+    [Fact]
+    public async Task StartChild_ValidatesTheSpecBeforeCallingTheSupervisor()
+    {
+        await using var probe = new Probe();
+        var sup = await Start(probe);
+        await DynamicSupervisor.StopAsync(sup);
+        Assert.Equal(ExitReason.Atom("missing_start"), (await DynamicSupervisor.StartChildAsync(sup, new ChildSpec { Id = "x", Start = null! })).Error);
+        var significant = Worker.Spec("s", probe.Log, restart: RestartType.Transient) with { Significant = true };
+        Assert.Equal("{invalid_significant,true}", (await DynamicSupervisor.StartChildAsync(sup, significant)).Error!.ToString());
+        var noproc = await Assert.ThrowsAsync<CallException>(async () => await DynamicSupervisor.StartChildAsync(sup, Worker.Spec("a", probe.Log)));
+        Assert.Equal(ExitReason.NoProc, noproc.Reason);
+    }
 }

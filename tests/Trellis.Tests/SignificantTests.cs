@@ -65,9 +65,9 @@ public class SignificantTests
     {
         await using var probe = new Probe();
         var never = await Supervisor.StartAsync(probe.Node, [Sig("s", probe.Log)]);
-        Assert.Equal("{start_spec,{bad_combination,{auto_shutdown,never},{significant,true}}}", never.Error!.ToString());
+        Assert.Equal("{start_spec,{bad_combination,[{auto_shutdown,never},{significant,true}]}}", never.Error!.ToString());
         var permanent = await Supervisor.StartAsync(probe.Node, [Sig("s", probe.Log, RestartType.Permanent)], new SupervisorFlags { AutoShutdown = AutoShutdown.AnySignificant });
-        Assert.Equal("{start_spec,{bad_combination,{restart,permanent},{significant,true}}}", permanent.Error!.ToString());
+        Assert.Equal("{start_spec,{bad_combination,[{restart,permanent},{significant,true}]}}", permanent.Error!.ToString());
     }
 
     [Fact]

@@ -221,7 +221,7 @@ public class SupervisorApiTests
         var log = probe.Log;
         Assert.Equal("{start_spec,{duplicate_child_name,\"a\"}}", (await Supervisor.StartAsync(probe.Node, [Worker.Spec("a", log), Worker.Spec("a", log)])).Error!.ToString());
         Assert.StartsWith("{bad_start_spec,", (await Supervisor.StartAsync(probe.Node, [Worker.Spec("a", log), Worker.Spec("b", log)], new SupervisorFlags { Strategy = Strategy.SimpleOneForOne })).Error!.ToString());
-        Assert.StartsWith("{supervisor_data,{bad_combination", (await Supervisor.StartAsync(probe.Node, [Worker.Spec("a", log)], new SupervisorFlags { Strategy = Strategy.SimpleOneForOne, AutoShutdown = AutoShutdown.AnySignificant })).Error!.ToString());
+        Assert.Equal("{supervisor_data,{bad_combination,[{auto_shutdown,any_significant},{strategy,simple_one_for_one}]}}", (await Supervisor.StartAsync(probe.Node, [Worker.Spec("a", log)], new SupervisorFlags { Strategy = Strategy.SimpleOneForOne, AutoShutdown = AutoShutdown.AnySignificant })).Error!.ToString());
         Assert.Equal("{supervisor_data,{invalid_strategy,7}}", (await Supervisor.StartAsync(probe.Node, [], new SupervisorFlags { Strategy = (Strategy)7 })).Error!.ToString());
         Assert.Equal(0, probe.Node.ProcessCount);
     }

@@ -38,6 +38,6 @@ public readonly record struct ChildLookup
             ChildStatus.Running => c.Pid,
             ChildStatus.Restarting => new Atom("restarting"),
             _ => new Atom("undefined"),
-        }, new Atom(c.Type == ChildType.Supervisor ? "supervisor" : "worker"), c.Modules))
+        }, new Atom(c.Type == ChildType.Supervisor ? "supervisor" : "worker"), c.Modules.Select(m => new Atom(m)).ToList()))
         : Terms.Tuple(new Atom("error"), Error);
 }

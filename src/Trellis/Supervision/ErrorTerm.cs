@@ -1,3 +1,5 @@
+using System.Collections;
+
 namespace Trellis;
 
 /// <summary>
@@ -23,13 +25,43 @@ public sealed class ErrorTerm : IEquatable<ErrorTerm>
     public IReadOnlyList<object?> Values { get; }
 
     /// <inheritdoc />
-    public bool Equals(ErrorTerm? other) => other is not null && Tag == other.Tag && Values.SequenceEqual(other.Values);
+    public bool Equals(ErrorTerm? other) => other is not null && Tag == other.Tag && SameTerms(Values, other.Values);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as ErrorTerm);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Tag, Values.Count);
+
+    /// <summary>Values compare as terms: lists element by element (Erlang's <c>[{auto_shutdown,never},...]</c>), the rest with Equals.</summary>
+    private static bool SameTerms(object? left, object? right)
+    {
+        if (left is string || right is string || left is not IEnumerable l || right is not IEnumerable r)
+        {
+            return Equals(left, right);
+        }
+
+        var a = l.GetEnumerator();
+        var b = r.GetEnumerator();
+        while (true)
+        {
+            var more = a.MoveNext();
+            if (more != b.MoveNext())
+            {
+                return false;
+            }
+
+            if (!more)
+            {
+                return true;
+            }
+
+            if (!SameTerms(a.Current, b.Current))
+            {
+                return false;
+            }
+        }
+    }
 
     /// <summary><c>{tag,value,...}</c>.</summary>
     public override string ToString() => Terms.Tuple([new Atom(Tag), .. Values]);

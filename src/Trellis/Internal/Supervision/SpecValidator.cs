@@ -42,7 +42,8 @@ internal static class SpecValidator
 
         if (flags.Strategy == Strategy.SimpleOneForOne && flags.AutoShutdown != AutoShutdown.Never)
         {
-            return SupervisorErrors.Term("bad_combination", "strategy simple_one_for_one with auto_shutdown " + flags.AutoShutdown);
+            var auto = new Atom(flags.AutoShutdown == AutoShutdown.AnySignificant ? "any_significant" : "all_significant");
+            return SupervisorErrors.Term("bad_combination", (object)new[] { new ErrorTerm("auto_shutdown", auto), new ErrorTerm("strategy", new Atom("simple_one_for_one")) });
         }
 
         return null;
@@ -104,12 +105,12 @@ internal static class SpecValidator
 
         if (spec.Significant && spec.Restart == RestartType.Permanent)
         {
-            return SupervisorErrors.Term("bad_combination", new ErrorTerm("restart", new Atom("permanent")), new ErrorTerm("significant", true));
+            return SupervisorErrors.Term("bad_combination", (object)new[] { new ErrorTerm("restart", new Atom("permanent")), new ErrorTerm("significant", true) });
         }
 
         if (spec.Significant && autoShutdown == AutoShutdown.Never)
         {
-            return SupervisorErrors.Term("bad_combination", new ErrorTerm("auto_shutdown", new Atom("never")), new ErrorTerm("significant", true));
+            return SupervisorErrors.Term("bad_combination", (object)new[] { new ErrorTerm("auto_shutdown", new Atom("never")), new ErrorTerm("significant", true) });
         }
 
         return null;
