@@ -14,7 +14,7 @@ switch (args)
         Console.WriteLine(string.Create(invariant, $"registry {c} {ops:0}"));
         return 0;
     case ["async", var m]:
-        var ns = await AsyncNolinkAsync(int.Parse(m, invariant));
+        var ns = await RunNolinkAsync(int.Parse(m, invariant));
         Console.WriteLine(string.Create(invariant, $"async_nolink {ns:0}"));
         return 0;
     case ["durable", var dir, var starts, var restore]:
@@ -69,7 +69,7 @@ static async Task<double> RegistryAsync(int cores, int iterations)
     return best;
 }
 
-static async Task<double> AsyncNolinkAsync(int roundTrips)
+static async Task<double> RunNolinkAsync(int roundTrips)
 {
     await using var node = new Node();
     var tasks = (await TaskSupervisor.StartAsync(node)).Pid;
@@ -78,7 +78,7 @@ static async Task<double> AsyncNolinkAsync(int roundTrips)
     {
         async Task Once()
         {
-            var task = await TaskSupervisor.AsyncNolinkAsync(ctx, tasks, static _ => new ValueTask<object?>(1));
+            var task = await TaskSupervisor.RunNolinkAsync(ctx, tasks, static _ => new ValueTask<object?>(1));
             if ((int)(await task.AwaitAsync(ctx))! != 1)
             {
                 throw new InvalidOperationException("async bench: wrong result");

@@ -36,10 +36,10 @@ public static class AppsDemo
                 // A task that crashes is a DOWN to its caller, which lives on.
                 var caller = node.Spawn(async ctx =>
                 {
-                    var task = await TaskSupervisor.AsyncNolinkAsync(ctx, node.WhereIs(KvApplication.TaskSupervisorName), _ => throw new InvalidOperationException("bad input"));
+                    var task = await TaskSupervisor.RunNolinkAsync(ctx, node.WhereIs(KvApplication.TaskSupervisorName), _ => throw new InvalidOperationException("bad input"));
                     var outcome = await task.YieldAsync(ctx, TimeSpan.FromSeconds(5));
                     output.WriteLine($"async_nolink crashing task -> {outcome}; caller alive");
-                    var good = await TaskSupervisor.AsyncNolinkAsync(ctx, node.WhereIs(KvApplication.TaskSupervisorName), _ => new ValueTask<object?>(6 * 7));
+                    var good = await TaskSupervisor.RunNolinkAsync(ctx, node.WhereIs(KvApplication.TaskSupervisorName), _ => new ValueTask<object?>(6 * 7));
                     output.WriteLine($"async_nolink + await -> {await good.AwaitAsync(ctx)}");
                 });
                 ok &= (await Node.WaitForExitAsync(caller)).IsNormal;

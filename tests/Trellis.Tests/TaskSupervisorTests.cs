@@ -20,14 +20,14 @@ public class TaskSupervisorTests
         var caller = Actor.Spawn(probe.Node);
         var messages = await caller.Do(async ctx =>
         {
-            var task = await TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => new ValueTask<object?>(42));
+            var task = await TaskSupervisor.RunNolinkAsync(ctx, sup, _ => new ValueTask<object?>(42));
             var first = await ctx.ReceiveAsync(TimeSpan.FromSeconds(10));
             var second = await ctx.ReceiveAsync(TimeSpan.FromSeconds(10));
             return (task, first, second);
         });
         Assert.Equal(new TaskReply(messages.task.Ref, 42), messages.first);
         Assert.Equal(new DownMessage(messages.task.Ref, messages.task.Pid, ExitReason.Normal), messages.second);
-        Assert.Equal(42, await caller.Do(async ctx => await (await TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => new ValueTask<object?>(42))).AwaitAsync(ctx)));
+        Assert.Equal(42, await caller.Do(async ctx => await (await TaskSupervisor.RunNolinkAsync(ctx, sup, _ => new ValueTask<object?>(42))).AwaitAsync(ctx)));
         // await demonitors and flushes: nothing is left in the caller's mailbox.
         Assert.Equal(0, await caller.Do(ctx => ctx.MessageQueueLength));
     }
@@ -40,7 +40,7 @@ public class TaskSupervisorTests
         var caller = Actor.Spawn(probe.Node);
         var (task, message) = await caller.Do(async ctx =>
         {
-            var task = await TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => throw new InvalidOperationException("boom"));
+            var task = await TaskSupervisor.RunNolinkAsync(ctx, sup, _ => throw new InvalidOperationException("boom"));
             return (task, await ctx.ReceiveAsync(TimeSpan.FromSeconds(10)));
         });
         var down = Assert.IsType<DownMessage>(message);
@@ -49,7 +49,7 @@ public class TaskSupervisorTests
         Assert.Contains("boom", down.Reason.ToString(), StringComparison.Ordinal);
         Assert.True(caller.Pid.IsAlive);
         var outcome = await caller.Do(async ctx =>
-            await (await TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => throw new InvalidOperationException("again"))).YieldAsync(ctx, TimeSpan.FromSeconds(10)));
+            await (await TaskSupervisor.RunNolinkAsync(ctx, sup, _ => throw new InvalidOperationException("again"))).YieldAsync(ctx, TimeSpan.FromSeconds(10)));
         Assert.False(outcome!.IsOk);
         Assert.Equal(ExitReasonKind.Exception, outcome.Reason!.Kind);
         Assert.True(caller.Pid.IsAlive);
@@ -62,7 +62,7 @@ public class TaskSupervisorTests
         var sup = await Start(probe);
         var caller = Actor.Spawn(probe.Node);
         var release = new TaskCompletionSource();
-        var task = await caller.Do(ctx => TaskSupervisor.AsyncAsync(ctx, sup, async _ =>
+        var task = await caller.Do(ctx => TaskSupervisor.RunAsync(ctx, sup, async _ =>
         {
             await release.Task;
             throw new InvalidOperationException("linked boom");
@@ -80,7 +80,7 @@ public class TaskSupervisorTests
         await using var probe = new Probe();
         var sup = await Start(probe);
         var caller = Actor.Spawn(probe.Node);
-        _ = caller.Do(async ctx => await (await TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => throw new InvalidOperationException("crash"))).AwaitAsync(ctx));
+        _ = caller.Do(async ctx => await (await TaskSupervisor.RunNolinkAsync(ctx, sup, _ => throw new InvalidOperationException("crash"))).AwaitAsync(ctx));
         var reason = await Probe.ExitOf(caller.Pid);
         var exit = Assert.IsType<TaskAwaitExit>(reason.Detail);
         Assert.Equal(ExitReasonKind.Exception, exit.Reason.Kind);
@@ -89,7 +89,7 @@ public class TaskSupervisorTests
 
         var waiter = Actor.Spawn(probe.Node);
         var never = new TaskCompletionSource<object?>();
-        _ = waiter.Do(async ctx => await (await TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => new ValueTask<object?>(never.Task))).AwaitAsync(ctx, TimeSpan.FromMilliseconds(50)));
+        _ = waiter.Do(async ctx => await (await TaskSupervisor.RunNolinkAsync(ctx, sup, _ => new ValueTask<object?>(never.Task))).AwaitAsync(ctx, TimeSpan.FromMilliseconds(50)));
         var timedOut = Assert.IsType<TaskAwaitExit>((await Probe.ExitOf(waiter.Pid)).Detail);
         Assert.Equal(ExitReason.Timeout, timedOut.Reason);
         Assert.EndsWith(",50]}}", (await Probe.ExitOf(waiter.Pid)).ToString(), StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public class TaskSupervisorTests
         var sup = await Start(probe);
         var caller = Actor.Spawn(probe.Node);
         var release = new TaskCompletionSource<object?>();
-        var task = await caller.Do(ctx => TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => new ValueTask<object?>(release.Task)));
+        var task = await caller.Do(ctx => TaskSupervisor.RunNolinkAsync(ctx, sup, _ => new ValueTask<object?>(release.Task)));
         Assert.Null(await caller.Do(ctx => task.YieldAsync(ctx, TimeSpan.Zero)));
         release.SetResult("done");
         var outcome = await caller.Do(ctx => task.YieldAsync(ctx, TimeSpan.FromSeconds(10)));
@@ -117,13 +117,13 @@ public class TaskSupervisorTests
         var sup = await Start(probe);
         var caller = Actor.Spawn(probe.Node);
         var forever = new TaskCompletionSource<object?>();
-        var running = await caller.Do(ctx => TaskSupervisor.AsyncAsync(ctx, sup, _ => new ValueTask<object?>(forever.Task)));
+        var running = await caller.Do(ctx => TaskSupervisor.RunAsync(ctx, sup, _ => new ValueTask<object?>(forever.Task)));
         Assert.Null(await caller.Do(ctx => running.ShutdownAsync(ctx)));
         Assert.Equal(ExitReason.Shutdown, await Probe.ExitOf(running.Pid));
         Assert.True(caller.Pid.IsAlive);
 
         var trapping = new TaskCompletionSource();
-        var stubborn = await caller.Do(ctx => TaskSupervisor.AsyncNolinkAsync(ctx, sup, async tctx =>
+        var stubborn = await caller.Do(ctx => TaskSupervisor.RunNolinkAsync(ctx, sup, async tctx =>
         {
             tctx.TrapExit = true;
             trapping.SetResult();
@@ -134,7 +134,7 @@ public class TaskSupervisorTests
         Assert.Null(await caller.Do(ctx => stubborn.ShutdownAsync(ctx, Shutdown.AfterMilliseconds(20))));
         Assert.Equal(ExitReason.Killed, await Probe.ExitOf(stubborn.Pid));
 
-        var early = await caller.Do(ctx => TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => new ValueTask<object?>("early")));
+        var early = await caller.Do(ctx => TaskSupervisor.RunNolinkAsync(ctx, sup, _ => new ValueTask<object?>("early")));
         await Probe.ExitOf(early.Pid);
         var finished = await caller.Do(ctx => early.ShutdownAsync(ctx, Shutdown.BrutalKill));
         Assert.Equal("early", finished!.Value);
@@ -182,7 +182,7 @@ public class TaskSupervisorTests
         Assert.True((await TaskSupervisor.StartChildAsync(sup, async _ => await blocker.Task)).IsOk);
         Assert.Equal(SupervisorErrors.MaxChildren, (await TaskSupervisor.StartChildAsync(sup, _ => ValueTask.CompletedTask)).Error);
         var caller = Actor.Spawn(probe.Node);
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => caller.Do(ctx => TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => new ValueTask<object?>(1))));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => caller.Do(ctx => TaskSupervisor.RunNolinkAsync(ctx, sup, _ => new ValueTask<object?>(1))));
         Assert.Contains("reached the maximum number of tasks", error.Message, StringComparison.Ordinal);
         blocker.SetResult();
     }
@@ -194,8 +194,8 @@ public class TaskSupervisorTests
         var sup = await Start(probe);
         var caller = Actor.Spawn(probe.Node);
         var forever = new TaskCompletionSource<object?>();
-        var polite = await caller.Do(ctx => TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => new ValueTask<object?>(forever.Task)));
-        var brutal = await caller.Do(ctx => TaskSupervisor.AsyncNolinkAsync(ctx, sup, _ => new ValueTask<object?>(forever.Task), Shutdown.BrutalKill));
+        var polite = await caller.Do(ctx => TaskSupervisor.RunNolinkAsync(ctx, sup, _ => new ValueTask<object?>(forever.Task)));
+        var brutal = await caller.Do(ctx => TaskSupervisor.RunNolinkAsync(ctx, sup, _ => new ValueTask<object?>(forever.Task), Shutdown.BrutalKill));
         Assert.Equal(2, (await TaskSupervisor.ChildrenAsync(sup)).Count);
         await DynamicSupervisor.StopAsync(sup, ExitReason.Shutdown);
         Assert.Equal(ExitReason.Shutdown, await Probe.ExitOf(polite.Pid));
@@ -211,7 +211,7 @@ public class TaskSupervisorTests
         protected override async ValueTask<ServerResult> HandleCastAsync(object request)
         {
             var job = (string)request;
-            var task = await TaskSupervisor.AsyncNolinkAsync(Context, tasks, _ =>
+            var task = await TaskSupervisor.RunNolinkAsync(Context, tasks, _ =>
                 job == "bad" ? throw new InvalidOperationException("bad job") : new ValueTask<object?>(job.ToUpperInvariant()));
             _pending[task.Ref] = job;
             return NoReply();

@@ -1,7 +1,7 @@
 namespace Trellis;
 
 /// <summary>
-/// A task started by <see cref="TaskSupervisor.AsyncAsync"/> or <see cref="TaskSupervisor.AsyncNolinkAsync"/>
+/// A task started by <see cref="TaskSupervisor.RunAsync"/> or <see cref="TaskSupervisor.RunNolinkAsync"/>
 /// (Elixir's <c>%Task{}</c>): its pid, the owner's monitor of it, and the owner. Only the owner may await, yield or
 /// shut it down.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class SupervisedTask
     /// <summary>The process that started the task and receives its reply.</summary>
     public Pid Owner { get; }
 
-    /// <summary>True for <see cref="TaskSupervisor.AsyncAsync"/>: the task is linked to its owner.</summary>
+    /// <summary>True for <see cref="TaskSupervisor.RunAsync"/>: the task is linked to its owner.</summary>
     public bool Linked { get; }
 
     /// <summary>

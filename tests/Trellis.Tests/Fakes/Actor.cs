@@ -2,7 +2,7 @@ namespace Trellis.Tests.Fakes;
 
 /// <summary>
 /// A test process that runs steps sent to it inside itself (so code that must run "as the calling process", such as
-/// Registry.Register or TaskSupervisor.AsyncNolinkAsync, can be driven from a test) and stays alive between steps.
+/// Registry.Register or TaskSupervisor.RunNolinkAsync, can be driven from a test) and stays alive between steps.
 /// </summary>
 public sealed class Actor
 {
