@@ -74,6 +74,26 @@ public class ApplicationTests
         Assert.Equal(SupervisorErrors.Term("not_loaded", new Atom("nope")), (await controller.StartAsync("nope")).Error);
     }
 
+    [Fact]
+    public async Task Unload_RemovesTheSpecAndItsEnvironment_NotWhileRunning()
+    {
+        await using var probe = new Probe();
+        var controller = await Controller(probe, App("web", probe.Log));
+        controller.SetEnv("web", "mode", "live");
+        Assert.True((await controller.StartAsync("web")).IsOk);
+        Assert.Equal(SupervisorErrors.Term("running", new Atom("web")), (await controller.UnloadAsync("web")).Error);
+        Assert.True((await controller.StopAsync("web")).IsOk);
+        Assert.True((await controller.UnloadAsync("web")).IsOk);
+        Assert.False(controller.TryGetEnv("web", "mode", out _));
+        Assert.Equal(SupervisorErrors.Term("not_loaded", new Atom("web")), (await controller.StartAsync("web")).Error);
+        Assert.Equal(SupervisorErrors.Term("not_loaded", new Atom("web")), (await controller.UnloadAsync("web")).Error);
+
+        // Loaded again, its defaults and the configuration's overrides come back.
+        Assert.True((await controller.LoadAsync(App("web", probe.Log))).IsOk);
+        Assert.Equal(8080, controller.GetEnv("web", "port"));
+        Assert.Equal("default", controller.GetEnv("web", "mode"));
+    }
+
     [Theory]
     [InlineData(ApplicationStartType.Temporary, "kill", false)]
     [InlineData(ApplicationStartType.Transient, "normal", false)]
@@ -147,7 +167,7 @@ public class ApplicationTests
         Assert.False(result.IsOk);
         Assert.Empty(started);
         Assert.Contains("{broken,{{shutdown,{failed_to_start_child,\"w\",", result.Error!.ToString(), StringComparison.Ordinal);
-        Assert.EndsWith("{broken,start,[temporary,[]]}}}", result.Error!.ToString(), StringComparison.Ordinal);
+        Assert.EndsWith("{broken,start,[normal,[]]}}}", result.Error!.ToString(), StringComparison.Ordinal);
         // ensure_all_started stopped the dependency it had started.
         Assert.Empty(await controller.WhichApplicationsAsync());
         var threw = await controller.LoadAsync(new ApplicationSpec { Name = "throws", Start = _ => throw new InvalidOperationException("no") });

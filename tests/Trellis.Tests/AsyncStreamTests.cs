@@ -114,36 +114,34 @@ public class AsyncStreamTests
         var sup = await Start(probe);
         var caller = Actor.Spawn(probe.Node);
         var never = new TaskCompletionSource<object?>();
-        var options = new AsyncStreamOptions { Timeout = TimeSpan.FromMilliseconds(50), OnTimeout = StreamTimeout.KillTask, MaxConcurrency = 2 };
+        var options = new AsyncStreamOptions { Timeout = TimeSpan.FromMilliseconds(50), OnTimeout = StreamTimeout.KillTask, MaxConcurrency = 2, Ordered = false };
 
-        // "ok" is started after "hang" has its deadline; once "ok" runs, moving the clock past the timeout kills "hang".
-        async Task<T> Run<T>(Func<TaskCompletionSource, Task<T>> body)
+        // The clock moves past the timeout once the caller holds "ok"'s result: only "hang" is still running then.
+        async Task<List<string>> Run(ProcessContext ctx, AsyncStreamOptions o, TaskCompletionSource gotOk)
         {
-            var okStarted = new TaskCompletionSource();
-            var run = body(okStarted);
-            await okStarted.Task.WaitAsync(Probe.Deadline);
-            probe.Time!.Advance(TimeSpan.FromMilliseconds(50));
-            return await run.WaitAsync(Probe.Deadline);
-        }
-
-        ValueTask<object?> Work(TaskCompletionSource okStarted, string s)
-        {
-            if (s == "hang")
+            var list = new List<string>();
+            await foreach (var outcome in TaskSupervisor.AsyncStreamNolink(ctx, sup, Items("hang", "ok"), (_, s) => s == "hang" ? new ValueTask<object?>(never.Task) : new ValueTask<object?>(s), o))
             {
-                return new ValueTask<object?>(never.Task);
+                list.Add(outcome.ToString());
+                gotOk.TrySetResult();
             }
 
-            okStarted.TrySetResult();
-            return new ValueTask<object?>(s);
+            return list;
         }
 
-        var results = await Run(started => caller.Do(async ctx => await Collect(TaskSupervisor.AsyncStreamNolink(ctx, sup, Items("hang", "ok"), (_, s) => Work(started, s), options))));
-        Assert.Equal(["{exit,timeout}", "{ok,\"ok\"}"], results);
+        var gotOk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var killing = caller.Do(ctx => new ValueTask<List<string>>(Run(ctx, options, gotOk)));
+        await gotOk.Task.WaitAsync(Probe.Deadline);
+        probe.Time!.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(["{ok,\"ok\"}", "{exit,timeout}"], await killing.WaitAsync(Probe.Deadline));
         Assert.Empty(await TaskSupervisor.ChildrenAsync(sup));
 
         var exited = Node.WaitForExitAsync(caller.Pid);
-        await Assert.ThrowsAsync<ExitException>(() => Run(started => caller.Do(async ctx =>
-            await Collect(TaskSupervisor.AsyncStreamNolink(ctx, sup, Items("hang", "ok"), (_, s) => Work(started, s), options with { OnTimeout = StreamTimeout.Exit })))));
+        gotOk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var exiting = caller.Do(ctx => new ValueTask<List<string>>(Run(ctx, options with { OnTimeout = StreamTimeout.Exit }, gotOk)));
+        await gotOk.Task.WaitAsync(Probe.Deadline);
+        probe.Time!.Advance(TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAsync<ExitException>(() => exiting.WaitAsync(Probe.Deadline));
         Assert.Equal("{timeout,{Task.Supervised,stream,[50]}}", (await exited.WaitAsync(Probe.Deadline)).ToString());
         Assert.Empty(await TaskSupervisor.ChildrenAsync(sup));
     }

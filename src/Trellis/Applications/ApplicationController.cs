@@ -52,15 +52,29 @@ public sealed class ApplicationController : IAsyncDisposable
 
     /// <summary>Loads an application: its spec and its environment (<c>application:load/1</c>).</summary>
     /// <param name="spec">The application.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns><c>ok</c>, or <c>{error, {already_loaded, App}}</c>.</returns>
-    public ValueTask<SupervisorResult> LoadAsync(ApplicationSpec spec)
+    public ValueTask<SupervisorResult> LoadAsync(ApplicationSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrEmpty(spec.Name, "spec.Name");
         ArgumentNullException.ThrowIfNull(spec.Start, "spec.Start");
         ArgumentNullException.ThrowIfNull(spec.Dependencies, "spec.Dependencies");
         ArgumentNullException.ThrowIfNull(spec.Environment, "spec.Environment");
-        return CallAsync<SupervisorResult>(new ApplicationControllerServer.Load(spec));
+        return CallAsync<SupervisorResult>(new ApplicationControllerServer.Load(spec), cancellationToken);
+    }
+
+    /// <summary>
+    /// Unloads an application that is not running (<c>application:unload/1</c>): its spec and its environment go, so it
+    /// can be loaded again with another.
+    /// </summary>
+    /// <param name="name">The application.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
+    /// <returns><c>ok</c>, <c>{error, {not_loaded, App}}</c>, or <c>{error, {running, App}}</c>.</returns>
+    public ValueTask<SupervisorResult> UnloadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return CallAsync<SupervisorResult>(new ApplicationControllerServer.Unload(name), cancellationToken);
     }
 
     /// <summary>
@@ -68,14 +82,15 @@ public sealed class ApplicationController : IAsyncDisposable
     /// </summary>
     /// <param name="name">The application.</param>
     /// <param name="type">Its start type; temporary by default, as Elixir's.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer (the start goes on).</param>
     /// <returns>
     /// <c>ok</c>; <c>{error, {already_started, App}}</c>; <c>{error, {not_loaded, App}}</c>; <c>{error, {not_started, Dep}}</c>;
-    /// or <c>{error, {Reason, {App, start, [Type]}}}</c> when its start failed.
+    /// or <c>{error, {Reason, {App, start, [normal, []]}}}</c> when its start failed.
     /// </returns>
-    public ValueTask<SupervisorResult> StartAsync(string name, ApplicationStartType type = ApplicationStartType.Temporary)
+    public ValueTask<SupervisorResult> StartAsync(string name, ApplicationStartType type = ApplicationStartType.Temporary, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return CallAsync<SupervisorResult>(new ApplicationControllerServer.Start(name, type, false));
+        return CallAsync<SupervisorResult>(new ApplicationControllerServer.Start(name, type, false), cancellationToken);
     }
 
     /// <summary>
@@ -84,11 +99,12 @@ public sealed class ApplicationController : IAsyncDisposable
     /// </summary>
     /// <param name="name">The application.</param>
     /// <param name="type">The start type of every application it starts.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer (the starts go on).</param>
     /// <returns><c>ok</c> with the applications it started, in start order; or the first error and an empty list.</returns>
-    public async ValueTask<(SupervisorResult Result, IReadOnlyList<string> Started)> EnsureAllStartedAsync(string name, ApplicationStartType type = ApplicationStartType.Temporary)
+    public async ValueTask<(SupervisorResult Result, IReadOnlyList<string> Started)> EnsureAllStartedAsync(string name, ApplicationStartType type = ApplicationStartType.Temporary, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var reply = await CallAsync<ApplicationControllerServer.Ensured>(new ApplicationControllerServer.Start(name, type, true)).ConfigureAwait(false);
+        var reply = await CallAsync<ApplicationControllerServer.Ensured>(new ApplicationControllerServer.Start(name, type, true), cancellationToken).ConfigureAwait(false);
         return (reply.Result, reply.Started);
     }
 
@@ -97,22 +113,24 @@ public sealed class ApplicationController : IAsyncDisposable
     /// dependencies keep running, and no start type turns an explicit stop into a node stop.
     /// </summary>
     /// <param name="name">The application.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer (the stop goes on).</param>
     /// <returns><c>ok</c>, or <c>{error, {not_started, App}}</c>.</returns>
-    public ValueTask<SupervisorResult> StopAsync(string name)
+    public ValueTask<SupervisorResult> StopAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return CallAsync<SupervisorResult>(new ApplicationControllerServer.StopApp(name));
+        return CallAsync<SupervisorResult>(new ApplicationControllerServer.StopApp(name), cancellationToken);
     }
 
     /// <summary>Stops every application in reverse start order and the node (<c>init:stop/0</c>), exit code 0.</summary>
+    /// <param name="cancellationToken">Stops waiting (the node goes on stopping).</param>
     /// <returns>How the node stopped (the first stop, if it had already stopped).</returns>
-    public async Task<NodeStop> StopNodeAsync()
+    public async Task<NodeStop> StopNodeAsync(CancellationToken cancellationToken = default)
     {
         if (_server.IsAlive)
         {
             try
             {
-                await CallAsync<NodeStop>(ApplicationControllerServer.StopNode.Instance).ConfigureAwait(false);
+                await CallAsync<NodeStop>(ApplicationControllerServer.StopNode.Instance, cancellationToken).ConfigureAwait(false);
             }
             catch (CallException) when (!_server.IsAlive)
             {
@@ -120,13 +138,14 @@ public sealed class ApplicationController : IAsyncDisposable
             }
         }
 
-        return await Stopped.ConfigureAwait(false);
+        return await Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The running applications, most recently started first (<c>which_applications/0</c>).</summary>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns>The applications.</returns>
-    public async ValueTask<IReadOnlyList<RunningApplication>> WhichApplicationsAsync() =>
-        await CallAsync<IReadOnlyList<RunningApplication>>(ApplicationControllerServer.Which.Instance).ConfigureAwait(false);
+    public async ValueTask<IReadOnlyList<RunningApplication>> WhichApplicationsAsync(CancellationToken cancellationToken = default) =>
+        await CallAsync<IReadOnlyList<RunningApplication>>(ApplicationControllerServer.Which.Instance, cancellationToken).ConfigureAwait(false);
 
     /// <summary>A value of an application's environment (<c>get_env/2</c>).</summary>
     /// <param name="application">The application.</param>
@@ -189,6 +208,17 @@ public sealed class ApplicationController : IAsyncDisposable
 
     internal void NodeStopped(NodeStop stop) => _stopped.TrySetResult(stop);
 
-    private async ValueTask<T> CallAsync<T>(object request) =>
-        (T)(await GenServer.CallAsync(_server, request, Timeout.InfiniteTimeSpan).ConfigureAwait(false))!;
+    internal void UnloadEnvironment(string application)
+    {
+        foreach (var key in _env.Keys)
+        {
+            if (key.App == application)
+            {
+                _env.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private async ValueTask<T> CallAsync<T>(object request, CancellationToken cancellationToken) =>
+        (T)(await GenServer.CallAsync(_server, request, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))!;
 }

@@ -16,6 +16,8 @@ internal sealed class ApplicationControllerServer(ApplicationController controll
         {
             case Load load:
                 return Reply(DoLoad(load.Spec));
+            case Unload unload:
+                return Reply(DoUnload(unload.Name));
             case Start start when _stopped is not null:
                 var stopping = SupervisorResult.Fail(ExitReason.Atom("node_stopped"));
                 return Reply(start.All ? new Ensured(stopping, []) : stopping);
@@ -67,6 +69,22 @@ internal sealed class ApplicationControllerServer(ApplicationController controll
         }
 
         controller.LoadEnvironment(spec);
+        return SupervisorResult.Ok;
+    }
+
+    private SupervisorResult DoUnload(string name)
+    {
+        if (_running.Exists(r => r.Spec.Name == name))
+        {
+            return SupervisorResult.Fail(SupervisorErrors.Term("running", new Atom(name)));
+        }
+
+        if (!_loaded.Remove(name))
+        {
+            return SupervisorResult.Fail(SupervisorErrors.Term("not_loaded", new Atom(name)));
+        }
+
+        controller.UnloadEnvironment(name);
         return SupervisorResult.Ok;
     }
 
@@ -246,6 +264,8 @@ internal sealed class ApplicationControllerServer(ApplicationController controll
     }
 
     public sealed record Load(ApplicationSpec Spec);
+
+    public sealed record Unload(string Name);
 
     public sealed record Start(string Name, ApplicationStartType Type, bool All);
 
