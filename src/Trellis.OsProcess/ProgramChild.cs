@@ -32,16 +32,17 @@ public static class ProgramChild
     /// <param name="parent">The linking process, usually a supervisor.</param>
     /// <param name="program">The program.</param>
     /// <param name="time">The clock; the system clock when null.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>
     /// <c>{ok, Pid, OsPid}</c> with the program's operating-system pid (an <see cref="int"/>) as the info, or
     /// <c>{error, {spawn_failed, Errno, Path}}</c> (a <see cref="SpawnFailure"/>).
     /// </returns>
-    public static async ValueTask<StartResult> StartLinkAsync(ProcessContext parent, ProgramSpec program, TimeProvider? time = null)
+    public static async ValueTask<StartResult> StartLinkAsync(ProcessContext parent, ProgramSpec program, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(program);
         var clock = time ?? TimeProvider.System;
         ProgramServer? server = null;
-        var result = await GenServer.StartLinkAsync(parent, () => server = new ProgramServer(program, clock)).ConfigureAwait(false);
+        var result = await GenServer.StartLinkAsync(parent, () => server = new ProgramServer(program, clock), cancellationToken: cancellationToken).ConfigureAwait(false);
         return WithOsPid(result, server);
     }
 
@@ -49,13 +50,14 @@ public static class ProgramChild
     /// <param name="node">The node.</param>
     /// <param name="program">The program.</param>
     /// <param name="time">The clock; the system clock when null.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result, as for <see cref="StartLinkAsync"/>.</returns>
-    public static async ValueTask<StartResult> StartAsync(Node node, ProgramSpec program, TimeProvider? time = null)
+    public static async ValueTask<StartResult> StartAsync(Node node, ProgramSpec program, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(program);
         var clock = time ?? TimeProvider.System;
         ProgramServer? server = null;
-        var result = await GenServer.StartAsync(node, () => server = new ProgramServer(program, clock)).ConfigureAwait(false);
+        var result = await GenServer.StartAsync(node, () => server = new ProgramServer(program, clock), cancellationToken: cancellationToken).ConfigureAwait(false);
         return WithOsPid(result, server);
     }
 

@@ -295,6 +295,27 @@ public class GenServerTests
         gate.SetResult();
     }
 
+    [Fact]
+    public async Task StartCancelled_KillsTheStartingServerAndThrows()
+    {
+        await using var probe = new Probe();
+        var gate = new TaskCompletionSource();
+        using var cancel = new CancellationTokenSource();
+        var start = GenServer.StartAsync(probe.Node, () => new SlowInit(gate.Task), cancellationToken: cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => start.WaitAsync(Probe.Deadline));
+        gate.SetResult();
+        Assert.Equal(0, probe.Node.ProcessCount);
+
+        // A supervisor's start is cancelled the same way, with the children it had started.
+        var slowChild = new ChildSpec { Id = "slow", Start = (sup, _) => GenServer.StartLinkAsync(sup, () => new SlowInit(new TaskCompletionSource().Task)) };
+        using var cancelTree = new CancellationTokenSource();
+        var tree = Supervisor.StartAsync(probe.Node, [slowChild], cancellationToken: cancelTree.Token).AsTask();
+        await cancelTree.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tree.WaitAsync(Probe.Deadline));
+        Assert.Equal(0, probe.Node.ProcessCount);
+    }
+
     private sealed class SlowInit(Task gate) : GenServer
     {
         protected override async ValueTask<InitResult> InitAsync(object? argument)

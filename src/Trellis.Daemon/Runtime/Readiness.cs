@@ -150,7 +150,7 @@ internal sealed class Readiness : IDisposable
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
-            var start = await ProgramChild.StartAsync(node, check, time).ConfigureAwait(false);
+            var start = await ProgramChild.StartAsync(node, check, time, cancel).ConfigureAwait(false);
             if (start.IsOk)
             {
                 ExitReason reason;

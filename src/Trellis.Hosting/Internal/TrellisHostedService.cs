@@ -25,7 +25,7 @@ internal sealed partial class TrellisHostedService(
         var o = options.Value;
         var specs = builder.Children.Select(make => make(services)).ToList();
         var flags = new SupervisorFlags { Strategy = o.Strategy, Intensity = o.Intensity, Period = o.Period };
-        var started = await Supervisor.StartAsync(node, specs, flags, "trellis.root").ConfigureAwait(false);
+        var started = await Supervisor.StartAsync(node, specs, flags, "trellis.root", cancellationToken).ConfigureAwait(false);
         if (!started.IsOk)
         {
             throw new InvalidOperationException($"the Trellis root supervisor did not start: {started}");

@@ -27,13 +27,14 @@ public sealed class ApplicationController : IAsyncDisposable
     /// <param name="configuration">
     /// Environment that overrides the applications' defaults, by application then key (what <c>sys.config</c> is to OTP).
     /// </param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The controller.</returns>
     /// <exception cref="InvalidOperationException">The node already has an application controller.</exception>
-    public static async ValueTask<ApplicationController> CreateAsync(Node node, IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>>? configuration = null)
+    public static async ValueTask<ApplicationController> CreateAsync(Node node, IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>>? configuration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
         var controller = new ApplicationController(node, configuration);
-        var started = await GenServer.StartAsync(node, () => new ApplicationControllerServer(controller), null, new GenServerOptions { Name = ServerName })
+        var started = await GenServer.StartAsync(node, () => new ApplicationControllerServer(controller), null, new GenServerOptions { Name = ServerName }, cancellationToken)
             .ConfigureAwait(false);
         controller._server = started.IsOk ? started.Pid : throw new InvalidOperationException($"the node already has an application controller: {started}");
         return controller;

@@ -11,7 +11,7 @@ public sealed record ApplicationSpec
 
     /// <summary>
     /// Starts the application's top supervisor and returns <c>{ok, Pid}</c> (or an error). Start it unlinked, with
-    /// <see cref="Supervisor.StartAsync(Node, IEnumerable{ChildSpec}, SupervisorFlags?, string?)"/> on
+    /// <see cref="Supervisor.StartAsync(Node, IEnumerable{ChildSpec}, SupervisorFlags?, string?, CancellationToken)"/> on
     /// <see cref="ApplicationContext.Node"/>: the controller monitors it.
     /// </summary>
     public required Func<ApplicationContext, ValueTask<StartResult>> Start { get; init; }

@@ -14,21 +14,23 @@ public static class Registry
     /// <summary>Starts a registry linked to <paramref name="parent"/>.</summary>
     /// <param name="parent">The calling process.</param>
     /// <param name="options">The registry's options.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns><c>{ok, Pid}</c> with the registry supervisor, or an error such as <c>{already_started, Pid}</c>.</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, RegistryOptions options)
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, RegistryOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
-        return StartCoreAsync(parent, parent.Node, options);
+        return StartCoreAsync(parent, parent.Node, options, cancellationToken);
     }
 
     /// <summary>Starts a registry linked to no process.</summary>
     /// <param name="node">The node.</param>
     /// <param name="options">The registry's options.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns><c>{ok, Pid}</c> with the registry supervisor, or an error.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, RegistryOptions options)
+    public static ValueTask<StartResult> StartAsync(Node node, RegistryOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
-        return StartCoreAsync(null, node, options);
+        return StartCoreAsync(null, node, options, cancellationToken);
     }
 
     /// <summary>A child spec that starts the registry under a supervisor (id: the registry's name; a supervisor child).</summary>
@@ -40,7 +42,7 @@ public static class Registry
         return new ChildSpec
         {
             Id = options.Name,
-            Start = (sup, _) => StartCoreAsync(sup, sup.Node, options),
+            Start = (sup, _) => StartCoreAsync(sup, sup.Node, options, CancellationToken.None),
             Type = ChildType.Supervisor,
             Modules = ["Registry"],
         };
@@ -411,7 +413,7 @@ public static class Registry
         ArgumentNullException.ThrowIfNull(options.Meta, "options.Meta");
     }
 
-    private static async ValueTask<StartResult> StartCoreAsync(ProcessContext? parent, Node node, RegistryOptions options)
+    private static async ValueTask<StartResult> StartCoreAsync(ProcessContext? parent, Node node, RegistryOptions options, CancellationToken cancellationToken)
     {
         Validate(options);
         var holder = node.WhereIs(options.Name);
@@ -442,8 +444,8 @@ public static class Registry
         // Any partition's death ends the registry: its parent restarts it with fresh tables, as Elixir's does.
         var flags = new SupervisorFlags { Strategy = Strategy.OneForAll, Intensity = 0, Period = TimeSpan.FromSeconds(1) };
         var started = parent is null
-            ? await Supervisor.StartAsync(node, partitions, flags, options.Name).ConfigureAwait(false)
-            : await Supervisor.StartLinkAsync(parent, partitions, flags, options.Name).ConfigureAwait(false);
+            ? await Supervisor.StartAsync(node, partitions, flags, options.Name, cancellationToken).ConfigureAwait(false)
+            : await Supervisor.StartLinkAsync(parent, partitions, flags, options.Name, cancellationToken).ConfigureAwait(false);
         if (started.IsOk)
         {
             table.Supervisor = started.Pid.Process;

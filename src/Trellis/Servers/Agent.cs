@@ -12,22 +12,24 @@ public static class Agent
     /// <param name="parent">The starting process.</param>
     /// <param name="initial">Makes the initial value.</param>
     /// <param name="options">Name and start timeout.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, Func<object?> initial, GenServerOptions? options = null)
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, Func<object?> initial, GenServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(initial);
-        return GenServer.StartLinkAsync(parent, () => new AgentServer(), initial, options);
+        return GenServer.StartLinkAsync(parent, () => new AgentServer(), initial, options, cancellationToken);
     }
 
     /// <summary>Starts an agent no process is linked to.</summary>
     /// <param name="node">The node.</param>
     /// <param name="initial">Makes the initial value.</param>
     /// <param name="options">Name and start timeout.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, Func<object?> initial, GenServerOptions? options = null)
+    public static ValueTask<StartResult> StartAsync(Node node, Func<object?> initial, GenServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(initial);
-        return GenServer.StartAsync(node, () => new AgentServer(), initial, options);
+        return GenServer.StartAsync(node, () => new AgentServer(), initial, options, cancellationToken);
     }
 
     /// <summary>Reads from the value: returns <paramref name="read"/> applied to it.</summary>

@@ -13,11 +13,12 @@ public abstract partial class GenServer
     /// <param name="factory">Makes the server's callback object; called once per start.</param>
     /// <param name="argument">The argument for <see cref="Init"/>.</param>
     /// <param name="options">Name and start timeout.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns><c>{ok, Pid}</c>, <c>ignore</c>, or <c>{error, Reason}</c> (<c>{already_started, Pid}</c> when the name is taken).</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, Func<GenServer> factory, object? argument = null, GenServerOptions? options = null)
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, Func<GenServer> factory, object? argument = null, GenServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
-        return StartCoreAsync((LocalProcess)parent, parent.Node, factory, argument, options);
+        return StartCoreAsync((LocalProcess)parent, parent.Node, factory, argument, options, cancellationToken);
     }
 
     /// <summary>Starts a server that no process is linked to (<c>GenServer.start</c>); the node stops it when disposed.</summary>
@@ -25,14 +26,15 @@ public abstract partial class GenServer
     /// <param name="factory">Makes the server's callback object.</param>
     /// <param name="argument">The argument for <see cref="Init"/>.</param>
     /// <param name="options">Name and start timeout.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, Func<GenServer> factory, object? argument = null, GenServerOptions? options = null)
+    public static ValueTask<StartResult> StartAsync(Node node, Func<GenServer> factory, object? argument = null, GenServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
-        return StartCoreAsync(null, node, factory, argument, options);
+        return StartCoreAsync(null, node, factory, argument, options, cancellationToken);
     }
 
-    internal static ValueTask<StartResult> StartCoreAsync(LocalProcess? parent, Node node, Func<GenServer> factory, object? argument, GenServerOptions? options)
+    internal static ValueTask<StartResult> StartCoreAsync(LocalProcess? parent, Node node, Func<GenServer> factory, object? argument, GenServerOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(factory);
         GenServer server;
@@ -45,10 +47,11 @@ public abstract partial class GenServer
             return new(StartResult.Fail(ExitReason.FromException(ex)));
         }
 
-        return server.StartAsync(parent, node, argument, options);
+        cancellationToken.ThrowIfCancellationRequested();
+        return server.StartAsync(parent, node, argument, options, cancellationToken);
     }
 
-    private ValueTask<StartResult> StartAsync(LocalProcess? parent, Node node, object? argument, GenServerOptions? options)
+    private ValueTask<StartResult> StartAsync(LocalProcess? parent, Node node, object? argument, GenServerOptions? options, CancellationToken cancellationToken)
     {
         if (_process is not null)
         {
@@ -98,19 +101,28 @@ public abstract partial class GenServer
         process.ClearInline();
         var started = StartedAsync();
         var timeout = options?.StartTimeout ?? Timeout.InfiniteTimeSpan;
-        return started.IsCompleted || timeout == Timeout.InfiniteTimeSpan ? started : WaitStartedAsync(started, node, process, timeout);
+        return started.IsCompleted || (timeout == Timeout.InfiniteTimeSpan && !cancellationToken.CanBeCanceled)
+            ? started
+            : WaitStartedAsync(started, node, process, timeout, cancellationToken);
     }
 
-    private async ValueTask<StartResult> WaitStartedAsync(ValueTask<StartResult> started, Node node, LocalProcess process, TimeSpan timeout)
+    /// <summary>A start with a timeout or a token: past the timeout the start is <c>{error, timeout}</c>; cancelled, it throws. Either way the starting process is killed.</summary>
+    private async ValueTask<StartResult> WaitStartedAsync(ValueTask<StartResult> started, Node node, LocalProcess process, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var task = started.AsTask();
-        if (await Task.WhenAny(task, Task.Delay(timeout, node.TimeProvider)).ConfigureAwait(false) == task)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var deadline = Task.Delay(timeout, node.TimeProvider, stop.Token);
+        var first = await Task.WhenAny(task, deadline).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        if (first == task)
         {
             return await task.ConfigureAwait(false);
         }
 
-        FailStart(process, ExitReason.Killed, StartResult.Fail(ExitReason.Timeout));
-        return await task.ConfigureAwait(false);
+        var cancelled = cancellationToken.IsCancellationRequested;
+        FailStart(process, ExitReason.Killed, StartResult.Fail(cancelled ? ExitReason.Atom("cancelled") : ExitReason.Timeout));
+        var result = await task.ConfigureAwait(false);
+        return cancelled && !result.IsOk ? throw new OperationCanceledException(cancellationToken) : result;
     }
 
     /// <summary>

@@ -11,12 +11,13 @@ public static class DynamicSupervisor
     /// <summary>Starts a dynamic supervisor linked to <paramref name="parent"/>.</summary>
     /// <param name="parent">The starting process.</param>
     /// <param name="options">Name, intensity, max children, extra arguments.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, DynamicSupervisorOptions? options = null)
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, DynamicSupervisorOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
         options ??= new DynamicSupervisorOptions();
-        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.OfDynamic(options), Registration(options));
+        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.OfDynamic(options), Registration(options), cancellationToken);
     }
 
     /// <summary>Starts a dynamic supervisor linked to <paramref name="parent"/> from a callback module (<c>DynamicSupervisor.start_link(Module, arg, opts)</c>).</summary>
@@ -24,12 +25,13 @@ public static class DynamicSupervisor
     /// <param name="module">The callback; its <see cref="DynamicSupervisorModule.Init"/> runs in the new supervisor.</param>
     /// <param name="argument">The argument for init.</param>
     /// <param name="registration">A name or a via name to register it under.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result: <c>ignore</c> when init returns ignore, <c>{error, {bad_return, {Module, init, Value}}}</c> for a bad value.</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, DynamicSupervisorModule module, object? argument = null, GenServerOptions? registration = null)
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, DynamicSupervisorModule module, object? argument = null, GenServerOptions? registration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(module);
-        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.OfDynamic(module, argument), registration);
+        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.OfDynamic(module, argument), registration, cancellationToken);
     }
 
     /// <summary>Starts a root dynamic supervisor from a callback module; the node stops it when disposed.</summary>
@@ -37,23 +39,25 @@ public static class DynamicSupervisor
     /// <param name="module">The callback.</param>
     /// <param name="argument">The argument for init.</param>
     /// <param name="registration">A name or a via name to register it under.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, DynamicSupervisorModule module, object? argument = null, GenServerOptions? registration = null)
+    public static ValueTask<StartResult> StartAsync(Node node, DynamicSupervisorModule module, object? argument = null, GenServerOptions? registration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(module);
-        return SupervisorServer.StartAsync(null, node, SupervisorConfig.OfDynamic(module, argument), registration);
+        return SupervisorServer.StartAsync(null, node, SupervisorConfig.OfDynamic(module, argument), registration, cancellationToken);
     }
 
     /// <summary>Starts a root dynamic supervisor; the node stops it when disposed.</summary>
     /// <param name="node">The node.</param>
     /// <param name="options">Name, intensity, max children, extra arguments.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, DynamicSupervisorOptions? options = null)
+    public static ValueTask<StartResult> StartAsync(Node node, DynamicSupervisorOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
         options ??= new DynamicSupervisorOptions();
-        return SupervisorServer.StartAsync(null, node, SupervisorConfig.OfDynamic(options), Registration(options));
+        return SupervisorServer.StartAsync(null, node, SupervisorConfig.OfDynamic(options), Registration(options), cancellationToken);
     }
 
     /// <summary>Starts a child from <paramref name="spec"/> (its id is ignored), with the extra arguments put first.</summary>

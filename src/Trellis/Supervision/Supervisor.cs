@@ -14,12 +14,13 @@ public static class Supervisor
     /// <param name="children">The children, in start order.</param>
     /// <param name="flags">Strategy, intensity, period, auto shutdown; Erlang's defaults when null.</param>
     /// <param name="name">A name to register it under.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns><c>{ok, Pid}</c>, or <c>{error, Reason}</c> such as <c>{shutdown, {failed_to_start_child, Id, R}}</c>.</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, IEnumerable<ChildSpec> children, SupervisorFlags? flags = null, string? name = null)
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, IEnumerable<ChildSpec> children, SupervisorFlags? flags = null, string? name = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(children);
-        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.Static(flags ?? new SupervisorFlags(), children.ToList()), Registration(name));
+        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.Static(flags ?? new SupervisorFlags(), children.ToList()), Registration(name), cancellationToken);
     }
 
     /// <summary>Starts a supervisor linked to <paramref name="parent"/> from a callback module.</summary>
@@ -27,12 +28,13 @@ public static class Supervisor
     /// <param name="module">The callback; its <see cref="SupervisorModule.Init"/> runs in the new supervisor.</param>
     /// <param name="argument">The argument for init.</param>
     /// <param name="name">A name to register it under.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result; <c>ignore</c> when init returns ignore.</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, SupervisorModule module, object? argument = null, string? name = null)
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, SupervisorModule module, object? argument = null, string? name = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(module);
-        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.FromModule(module, argument), Registration(name));
+        return SupervisorServer.StartAsync((LocalProcess)parent, parent.Node, SupervisorConfig.FromModule(module, argument), Registration(name), cancellationToken);
     }
 
     /// <summary>Starts a root supervisor that no process owns; the node stops it when disposed.</summary>
@@ -40,12 +42,13 @@ public static class Supervisor
     /// <param name="children">The children, in start order.</param>
     /// <param name="flags">Flags; Erlang's defaults when null.</param>
     /// <param name="name">A name to register it under.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, IEnumerable<ChildSpec> children, SupervisorFlags? flags = null, string? name = null)
+    public static ValueTask<StartResult> StartAsync(Node node, IEnumerable<ChildSpec> children, SupervisorFlags? flags = null, string? name = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(children);
-        return SupervisorServer.StartAsync(null, node, SupervisorConfig.Static(flags ?? new SupervisorFlags(), children.ToList()), Registration(name));
+        return SupervisorServer.StartAsync(null, node, SupervisorConfig.Static(flags ?? new SupervisorFlags(), children.ToList()), Registration(name), cancellationToken);
     }
 
     /// <summary>Starts a root supervisor from a callback module.</summary>
@@ -53,12 +56,13 @@ public static class Supervisor
     /// <param name="module">The callback.</param>
     /// <param name="argument">The argument for init.</param>
     /// <param name="name">A name to register it under.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The start result.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, SupervisorModule module, object? argument = null, string? name = null)
+    public static ValueTask<StartResult> StartAsync(Node node, SupervisorModule module, object? argument = null, string? name = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(module);
-        return SupervisorServer.StartAsync(null, node, SupervisorConfig.FromModule(module, argument), Registration(name));
+        return SupervisorServer.StartAsync(null, node, SupervisorConfig.FromModule(module, argument), Registration(name), cancellationToken);
     }
 
     /// <summary>Adds a child and starts it; it goes last in the start order (<c>start_child/2</c>).</summary>

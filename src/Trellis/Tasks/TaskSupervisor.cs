@@ -14,16 +14,18 @@ public static class TaskSupervisor
     /// <summary>Starts a task supervisor linked to <paramref name="parent"/>.</summary>
     /// <param name="parent">The calling process.</param>
     /// <param name="options">Its options.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns><c>{ok, Pid}</c> or an error.</returns>
-    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, TaskSupervisorOptions? options = null) =>
-        DynamicSupervisor.StartLinkAsync(parent, (options ?? new TaskSupervisorOptions()).ToDynamic());
+    public static ValueTask<StartResult> StartLinkAsync(ProcessContext parent, TaskSupervisorOptions? options = null, CancellationToken cancellationToken = default) =>
+        DynamicSupervisor.StartLinkAsync(parent, (options ?? new TaskSupervisorOptions()).ToDynamic(), cancellationToken);
 
     /// <summary>Starts a task supervisor linked to no process.</summary>
     /// <param name="node">The node.</param>
     /// <param name="options">Its options.</param>
+    /// <param name="cancellationToken">Stops waiting for the start: the starting process is killed and the call throws <see cref="OperationCanceledException"/>.</param>
     /// <returns><c>{ok, Pid}</c> or an error.</returns>
-    public static ValueTask<StartResult> StartAsync(Node node, TaskSupervisorOptions? options = null) =>
-        DynamicSupervisor.StartAsync(node, (options ?? new TaskSupervisorOptions()).ToDynamic());
+    public static ValueTask<StartResult> StartAsync(Node node, TaskSupervisorOptions? options = null, CancellationToken cancellationToken = default) =>
+        DynamicSupervisor.StartAsync(node, (options ?? new TaskSupervisorOptions()).ToDynamic(), cancellationToken);
 
     /// <summary>A child spec for a task supervisor under another supervisor.</summary>
     /// <param name="id">The child's id.</param>

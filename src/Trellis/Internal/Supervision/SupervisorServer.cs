@@ -22,8 +22,8 @@ internal sealed class SupervisorServer : GenServer
 
     public Node Node => Context.Node;
 
-    public static ValueTask<StartResult> StartAsync(LocalProcess? parent, Node node, SupervisorConfig config, GenServerOptions? registration) =>
-        StartCoreAsync(parent, node, () => new SupervisorServer(config), registration?.Name ?? registration?.Via?.ToString(), registration);
+    public static ValueTask<StartResult> StartAsync(LocalProcess? parent, Node node, SupervisorConfig config, GenServerOptions? registration, CancellationToken cancellationToken) =>
+        StartCoreAsync(parent, node, () => new SupervisorServer(config), registration?.Name ?? registration?.Via?.ToString(), registration, cancellationToken);
 
     protected override async ValueTask<InitResult> InitAsync(object? argument)
     {
