@@ -454,6 +454,8 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     object? IValueTaskSource<object?>.GetResult(short token)
     {
+        // Resumed, inline or not: the next wait is resumed on the thread pool again, unless a self-exit hands it over.
+        _waiter.RunContinuationsAsynchronously = true;
         var result = _waiter.GetResult(token);
         if (ReferenceEquals(result, DeadSentinel))
         {

@@ -262,7 +262,7 @@ internal sealed partial class LocalProcess : IDownWatcher
         if (message is not null)
         {
             timer?.Dispose();
-            _waiter.SetResult(message);
+            Resume(message);
             return;
         }
 
@@ -387,7 +387,7 @@ internal sealed partial class LocalProcess : IDownWatcher
         }
 
         timer?.Dispose();
-        _waiter.SetResult(message);
+        Resume(message);
     }
 
     /// <summary>How many processes monitor this one.</summary>

@@ -180,7 +180,7 @@ public abstract partial class GenServer
             await TerminateAfterErrorAsync(process, reason, ex).ConfigureAwait(false);
         }
 
-        process.Terminate(reason);
+        process.Terminate(reason, selfExit: true);
     }
 
     /// <summary>A callback asked to stop: terminate runs, then the process exits with the reason (or terminate's crash).</summary>
@@ -196,7 +196,7 @@ public abstract partial class GenServer
             process.Node.Log.ServerTerminating(GetType().Name, Self, reason, ex);
         }
 
-        process.Terminate(reason);
+        process.Terminate(reason, selfExit: true);
     }
 
     /// <summary>
