@@ -35,5 +35,5 @@ public sealed record SpawnFailure(int Errno, string Path, string? Detail = null)
     public string Message => Path + ": " + (Detail ?? Marshal.GetPInvokeErrorMessage(Errno));
 
     /// <inheritdoc/>
-    public override string ToString() => Terms.Tuple(new Atom("spawn_failed"), new Atom(ErrnoName), Path);
+    public override string ToString() => new ErrorTerm("spawn_failed", new Atom(ErrnoName), Path).ToString();
 }

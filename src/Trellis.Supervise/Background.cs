@@ -1,7 +1,5 @@
 using System.Text;
 using Trellis.OsProcess;
-using Trellis.OsProcess.Internal;
-using Trellis.OsProcess.Native;
 
 namespace Trellis.Supervise;
 
@@ -14,7 +12,7 @@ internal static class Background
 {
     public const string ReadyLine = "ready";
 
-    public static unsafe int Start(string[] args)
+    public static int Start(string[] args)
     {
         var self = Environment.ProcessPath ?? "supervise";
         var argv = new List<string>();
@@ -35,16 +33,15 @@ internal static class Background
             StandardError = OutputTarget.Null,
             KillGroupOnExit = false,
         };
-        var result = Spawner.Spawn(spec, static _ => true);
-        if (result.Failure is { } failure)
+        using var copy = DetachedProgram.Start(spec, out var failure);
+        if (copy is null)
         {
-            Console.Error.WriteLine("supervise: unable to start in the background: " + failure.Message);
+            Console.Error.WriteLine("supervise: unable to start in the background: " + failure!.Message);
             return ExitCodes.Temporary;
         }
 
         string? line;
-        using (var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(result.StdoutPipe, true), FileAccess.Read, 1))
-        using (var reader = new StreamReader(stream, Encoding.UTF8))
+        using (var reader = new StreamReader(copy.StandardOutput, Encoding.UTF8, leaveOpen: true))
         {
             line = reader.ReadLine();
         }
@@ -60,8 +57,7 @@ internal static class Background
             return code;
         }
 
-        int status;
-        _ = Libc.waitpid(result.Pid, &status, 0);
+        var status = copy.WaitForExit();
         Console.Error.WriteLine($"supervise: the background supervise ended before it was ready (wait status {status})");
         return ExitCodes.Temporary;
     }

@@ -1,8 +1,7 @@
+using Trellis.OsProcess;
 using Trellis.OsProcess.StatusFiles;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Trellis.OsProcess.Internal;
-using Trellis.OsProcess.Native;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
@@ -44,7 +43,7 @@ internal static class Program
         // Compiled methods instead of ReadyToRun code: of the ready-made code in the framework supervise would touch
         // whole pages for a few methods; compiling only the methods it runs costs 0.4 s at start and keeps its RSS
         // near 35 MB instead of 40. The variable works only before the runtime starts, hence the re-exec.
-        RuntimeReexec.Ensure("TRELLIS_SUPERVISE_REEXEC", ("DOTNET_ReadyToRun", "0"));
+        RuntimeVariables.Ensure("TRELLIS_SUPERVISE_REEXEC", ("DOTNET_ReadyToRun", "0"));
         return RunAsync(options).GetAwaiter().GetResult();
     }
 
@@ -105,7 +104,7 @@ internal static class Program
             if (Leftover.Find(dir.ReadStatus(config.StatusLayout)) is var leftover and > 0)
             {
                 Log.Leftover(logger, leftover);
-                if (!LeftoverGroup.Stop(leftover, config.StopSignal, config.ShutdownTimeout))
+                if (!ProcessGroups.Stop(leftover, config.StopSignal, config.ShutdownTimeout))
                 {
                     return Fail(options, ExitCodes.Temporary, $"pid {leftover}, left by a previous supervise, would not stop");
                 }
@@ -183,9 +182,6 @@ internal static class Program
         Console.SetError(TextWriter.Null);
 
         // Detached from here on: standard output and error go to /dev/null, like a daemon's.
-        var devNull = Libc.open("/dev/null", Constants.ORdWr, 0);
-        _ = Libc.dup2(devNull, 1);
-        _ = Libc.dup2(devNull, 2);
-        _ = Libc.close(devNull);
+        _ = StandardStreams.DetachOutput();
     }
 }

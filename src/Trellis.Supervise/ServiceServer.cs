@@ -1,6 +1,5 @@
 using Trellis.OsProcess.StatusFiles;
 using Trellis.OsProcess;
-using Trellis.OsProcess.Internal;
 
 namespace Trellis.Supervise;
 
@@ -69,16 +68,12 @@ internal sealed partial class ServiceServer : GenServer
         _ => NoReply(),
     };
 
-    private async ValueTask<ServerResult> TakeControlAsync(char command)
+    private ValueTask<ServerResult> TakeControlAsync(char command)
     {
-        try
-        {
-            return await ControlAsync(command).ConfigureAwait(false);
-        }
-        finally
-        {
-            _setup.Control.Taken();
-        }
+        // Taken as its handling begins: the same byte sent again while this one runs (a second `r` once the first
+        // one's log line is out) is a new command, not a repeat to coalesce.
+        _setup.Control.Taken();
+        return ControlAsync(command);
     }
 
     protected override async ValueTask<ServerResult> HandleInfoAsync(object message)
@@ -115,7 +110,7 @@ internal sealed partial class ServiceServer : GenServer
         {
             try
             {
-                await ChildReaper.Shared.WhenGroupGone(pid).WaitAsync(GroupGoneCap, Time).ConfigureAwait(false);
+                await ProcessGroups.WhenGone(pid).WaitAsync(GroupGoneCap, Time).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

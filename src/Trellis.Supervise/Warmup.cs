@@ -1,5 +1,4 @@
 using Trellis.OsProcess;
-using Trellis.OsProcess.Internal;
 
 namespace Trellis.Supervise;
 

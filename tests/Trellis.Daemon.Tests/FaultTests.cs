@@ -1,5 +1,5 @@
 using System.Globalization;
-using Trellis.OsProcess.Internal;
+using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Tests;
 

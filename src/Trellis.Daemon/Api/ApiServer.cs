@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 using Trellis.Daemon.Access;
 using Trellis.Daemon.Config;
 using Trellis.Daemon.Runtime;
-using Trellis.OsProcess.Native;
+using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Api;
 
@@ -53,38 +53,33 @@ internal sealed class ApiServer : IAsyncDisposable
             }
         });
         var app = builder.Build();
-        var policy = new SocketPolicy(Libc.geteuid(), config.Admins?.Gid, config.Admins?.Name);
+        var policy = new SocketPolicy(UnixAccounts.EffectiveUserId, config.Admins?.Gid, config.Admins?.Name);
         var guard = new AccessGuard(policy, token, dashboard is not null && IPAddress.IsLoopback(IPAddress.Parse(dashboard.Bind)), logger, tree.Ctx.Time);
         app.Use(guard.InvokeAsync);
         var url = new StrongBox<string?>();
         ApiEndpoints.Map(app, tree, logger, token, () => Volatile.Read(ref url.Value), reload);
 
         // The socket is created with this umask, so not even for an instant can another user connect to it.
-        var old = Libc.umask(0x3F /* 077 */);
-        try
+        using (UnixFiles.OwnerOnlyNewFiles())
         {
             await app.StartAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _ = Libc.umask(old);
         }
 
         if (config.Admins is { } admins)
         {
             // The group's members connect through the group's bits; the peer check lets them in.
-            if (Groups.ChangeGroup(socket, admins.Gid) is { } error)
+            if (UnixFiles.ChangeGroup(socket, admins.Gid) is { } error)
             {
                 await app.StopAsync().ConfigureAwait(false);
                 await app.DisposeAsync().ConfigureAwait(false);
                 throw new IOException(error);
             }
 
-            _ = Libc.chmod(socket, 0x1B0 /* 0660 */);
+            _ = UnixFiles.SetMode(socket, 0x1B0 /* 0660 */);
         }
         else
         {
-            _ = Libc.chmod(socket, 0x180 /* 0600 */);
+            _ = UnixFiles.SetMode(socket, 0x180 /* 0600 */);
         }
 
         var server = new ApiServer(app, socket);

@@ -1,4 +1,4 @@
-using Trellis.OsProcess.Internal;
+using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Cli;
 
@@ -12,5 +12,5 @@ namespace Trellis.Daemon.Cli;
 internal static class GcBudget
 {
     /// <summary>Re-executes the process with the budget set, unless it is set already; returns only if it cannot.</summary>
-    public static void EnsureForDaemon() => RuntimeReexec.Ensure("TRELLIS_GC_BUDGET_SET", ("DOTNET_GCgen0size", "0x400000"));
+    public static void EnsureForDaemon() => RuntimeVariables.Ensure("TRELLIS_GC_BUDGET_SET", ("DOTNET_GCgen0size", "0x400000"));
 }

@@ -1,5 +1,5 @@
 using Trellis.Daemon.Config;
-using Trellis.OsProcess.Native;
+using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Cli;
 
@@ -20,7 +20,7 @@ internal static class SocketPath
             return Path.GetFullPath(env);
         }
 
-        return Libc.getuid() == 0 ? System : Own();
+        return UnixAccounts.RealUserId == 0 ? System : Own();
     }
 
     /// <summary>
@@ -36,7 +36,7 @@ internal static class SocketPath
     private static string Own()
     {
         var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        var dir = string.IsNullOrEmpty(runtime) ? $"/tmp/trellis-{Libc.getuid()}" : Path.Combine(runtime, "trellis");
+        var dir = string.IsNullOrEmpty(runtime) ? $"/tmp/trellis-{UnixAccounts.RealUserId}" : Path.Combine(runtime, "trellis");
         return Path.Combine(dir, "trellis.sock");
     }
 
@@ -64,7 +64,7 @@ internal static class SocketPath
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             if (admins is not null)
             {
-                if (Groups.ChangeGroup(dir, admins.Gid) is { } error)
+                if (UnixFiles.ChangeGroup(dir, admins.Gid) is { } error)
                 {
                     return error;
                 }

@@ -7,6 +7,7 @@ using Trellis.Daemon.Api;
 using Trellis.Daemon.Config;
 using Trellis.Daemon.Logs;
 using Trellis.Daemon.Runtime;
+using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Cli;
 
@@ -263,11 +264,7 @@ internal static class UpCommand
         return await tree.ReloadAsync(next).ConfigureAwait(false);
     }
 
-    private static unsafe bool IsSocket(string path)
-    {
-        OsProcess.Native.Stat st;
-        return OsProcess.Native.Libc.lstat(path, &st) == 0 && (st.Mode & OsProcess.Native.Constants.SIfMt) == 0xC000 /* S_IFSOCK */;
-    }
+    private static bool IsSocket(string path) => UnixFiles.IsSocket(path);
 
     private static async Task<bool> AnswersAsync(string socket)
     {

@@ -178,13 +178,13 @@ internal sealed class TreeFileParser
             return null;
         }
 
-        if (!OsProcess.Native.Groups.TryResolve(value, out var gid))
+        if (!UnixAccounts.TryResolveGroup(value, out var gid))
         {
             Error(node, $"admins: there is no group named '{value}' on this machine");
             return null;
         }
 
-        return new AdminGroup(gid, OsProcess.Native.Groups.NameOf(gid));
+        return new AdminGroup(gid, UnixAccounts.GroupName(gid));
     }
 
     private DashboardConfig? ParseDashboard(YamlMappingNode top)

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Trellis.Daemon.Config;
-using Trellis.OsProcess.Internal;
+using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Runtime;
 
@@ -43,7 +43,7 @@ internal static class Leftovers
                 _ => DefaultTimeout,
             };
             Log.LeftoverFound(logger, name, pid);
-            stops.Add((name, pid, Task.Run(() => LeftoverGroup.Stop(pid, signal, timeout))));
+            stops.Add((name, pid, Task.Run(() => ProcessGroups.Stop(pid, signal, timeout))));
         }
 
         await Task.WhenAll(stops.Select(s => s.Stopped)).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Trellis.OsProcess.Internal;
+using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Runtime;
 
@@ -51,7 +51,7 @@ internal static class ProgramRecord
             return parts.Length == 2
                 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
                 && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && LeftoverGroup.IsLeader(pid, out var stat) && stat.StartTicks == ticks
+                && ProcessGroups.IsLeader(pid, out var stat) && stat.StartTicks == ticks
                 ? pid
                 : 0;
         }

@@ -1,5 +1,5 @@
 using Trellis.Daemon.Config;
-using Trellis.OsProcess.Native;
+using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Runtime;
 
@@ -21,9 +21,9 @@ internal static class StateDirectory
     {
         try
         {
-            if (Directory.Exists(path) && Owner(path) is { } owner && owner != Libc.geteuid())
+            if (Directory.Exists(path) && UnixFiles.OwnerOf(path) is { } owner && owner != UnixAccounts.EffectiveUserId)
             {
-                return $"the state directory {path} belongs to uid {owner}, not to this daemon's user (uid {Libc.geteuid()}): choose another state_dir";
+                return $"the state directory {path} belongs to uid {owner}, not to this daemon's user (uid {UnixAccounts.EffectiveUserId}): choose another state_dir";
             }
 
             CreatePrivate(path, admins);
@@ -44,7 +44,7 @@ internal static class StateDirectory
             Directory.CreateDirectory(path, Private);
         }
 
-        if (admins is not null && Groups.ChangeGroup(path, admins.Gid) is { } error)
+        if (admins is not null && UnixFiles.ChangeGroup(path, admins.Gid) is { } error)
         {
             throw new IOException(error);
         }
@@ -62,11 +62,5 @@ internal static class StateDirectory
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
         }
-    }
-
-    private static unsafe uint? Owner(string path)
-    {
-        Stat st;
-        return Libc.lstat(path, &st) == 0 ? st.Uid : null;
     }
 }

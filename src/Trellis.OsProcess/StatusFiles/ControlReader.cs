@@ -10,13 +10,17 @@ namespace Trellis.OsProcess.StatusFiles;
 /// <see cref="ControlGate"/> decides which bytes are handed on: its owner calls <see cref="ControlGate.Taken"/> as each
 /// one is handled.
 /// </summary>
-internal sealed class ControlReader
+public sealed class ControlReader
 {
     private readonly StatusDirectory _dir;
     private readonly Action<byte> _onCommand;
     private readonly ControlGate _gate;
     private readonly Task _watch;
 
+    /// <summary>Starts watching the directory's control FIFO (open it first with <see cref="StatusDirectory.OpenControl"/>).</summary>
+    /// <param name="dir">The status directory.</param>
+    /// <param name="gate">Decides which bytes are handed on.</param>
+    /// <param name="onCommand">Called with each byte handed on, on the poller's thread.</param>
     public ControlReader(StatusDirectory dir, ControlGate gate, Action<byte> onCommand)
     {
         _dir = dir;
@@ -25,6 +29,8 @@ internal sealed class ControlReader
         _watch = FdPoller.Shared.Watch(dir.ControlFd, Drain, closeWhenDone: false);
     }
 
+    /// <summary>Ends the watch; the FIFO stays open.</summary>
+    /// <returns>Completes once no handler call is running or will run.</returns>
     public async Task StopAsync()
     {
         FdPoller.Shared.Unwatch(_dir.ControlFd);

@@ -7,7 +7,7 @@ namespace Trellis.OsProcess.StatusFiles;
 /// reads EOF), <c>ok</c> (a FIFO kept open for reading, so clients can tell supervise is alive), <c>status</c>
 /// (written to status.new, then renamed), and the program's and supervise's logs.
 /// </summary>
-internal sealed class StatusDirectory : IDisposable
+public sealed class StatusDirectory : IDisposable
 {
     private FileStream? _lock;
     private int _controlFd = -1;
@@ -18,26 +18,39 @@ internal sealed class StatusDirectory : IDisposable
         Path = System.IO.Path.GetFullPath(path);
     }
 
+    /// <summary>The directory's full path.</summary>
     public string Path { get; }
 
     /// <summary>The module: the directory's name, which selects its section of supervise.conf.</summary>
     public string Module => System.IO.Path.GetFileName(Path.TrimEnd('/'));
 
+    /// <summary>Where the program's standard output goes: <c>__stdout</c>.</summary>
     public string Stdout => File("__stdout");
 
+    /// <summary>Where the program's standard error goes: <c>__stderr</c>.</summary>
     public string Stderr => File("__stderr");
 
+    /// <summary>supervise's own log: <c>supervise.log</c>.</summary>
     public string Log => File("supervise.log");
 
+    /// <summary>supervise's warnings: <c>supervise.log.wf</c>.</summary>
     public string WarningLog => File("supervise.log.wf");
 
+    /// <summary>The 20-byte status file: <c>status</c>.</summary>
     public string StatusFile => File("status");
 
+    /// <summary>The control FIFO's descriptor once <see cref="OpenControl"/> succeeded; -1 before.</summary>
     public int ControlFd => _controlFd;
 
+    /// <summary>A file of this directory.</summary>
+    /// <param name="name">The file's name.</param>
+    /// <returns>Its full path.</returns>
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Creates the directory if needed; an error says why it cannot be.</summary>
+    /// <param name="path">The directory.</param>
+    /// <param name="error">Why it cannot be used, when null is returned.</param>
+    /// <returns>The directory, or null.</returns>
     public static StatusDirectory? Create(string path, out string? error)
     {
         error = null;
@@ -54,6 +67,8 @@ internal sealed class StatusDirectory : IDisposable
     }
 
     /// <summary>Takes the lock; false when another supervise holds it.</summary>
+    /// <param name="error">Why it could not, when false.</param>
+    /// <returns>True when this process holds the lock.</returns>
     public bool TryLock(out string? error)
     {
         error = null;
@@ -76,6 +91,8 @@ internal sealed class StatusDirectory : IDisposable
     }
 
     /// <summary>Creates and opens the control FIFO.</summary>
+    /// <param name="error">Why it could not, when false.</param>
+    /// <returns>True when the FIFO is open.</returns>
     public bool OpenControl(out string? error)
     {
         _controlFd = OpenFifo("control", Constants.ORdWr | Constants.OCloExec, out error);
@@ -83,6 +100,8 @@ internal sealed class StatusDirectory : IDisposable
     }
 
     /// <summary>Creates and opens the ok FIFO for reading, which tells clients supervise is running.</summary>
+    /// <param name="error">Why it could not, when false.</param>
+    /// <returns>True when the FIFO is open.</returns>
     public bool OpenOk(out string? error)
     {
         _okFd = OpenFifo("ok", Constants.ORdOnly | Constants.ONonBlock | Constants.OCloExec, out error);
@@ -116,6 +135,8 @@ internal sealed class StatusDirectory : IDisposable
     }
 
     /// <summary>Reads the last status this directory recorded, in <paramref name="layout"/>.</summary>
+    /// <param name="layout">The status file's layout.</param>
+    /// <returns>The status, or null when there is none or it cannot be read.</returns>
     public StatusRecord? ReadStatus(StatusLayout layout)
     {
         try
@@ -130,6 +151,8 @@ internal sealed class StatusDirectory : IDisposable
     }
 
     /// <summary>Writes the status atomically: status.new, then rename.</summary>
+    /// <param name="status">The status.</param>
+    /// <param name="layout">The layout to write it in.</param>
     public void WriteStatus(StatusRecord status, StatusLayout layout)
     {
         var temp = File("status.new");
@@ -141,6 +164,7 @@ internal sealed class StatusDirectory : IDisposable
         System.IO.File.Move(temp, StatusFile, overwrite: true);
     }
 
+    /// <summary>Closes the FIFOs and releases the lock.</summary>
     public void Dispose()
     {
         if (_okFd >= 0)

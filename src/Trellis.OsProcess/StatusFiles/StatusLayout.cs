@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Trellis.OsProcess.StatusFiles;
 
 /// <summary>Which 20-byte layout the <c>status</c> file has.</summary>
-internal enum StatusLayout
+public enum StatusLayout
 {
     /// <summary>
     /// The seed tool's: TAI64N at 0-11, paused at 12, want at 13, alarms at 14 ('x' silenced, 'o' on), 0 at 15,
@@ -19,9 +19,18 @@ internal enum StatusLayout
 }
 
 /// <summary>What the status file says.</summary>
-internal readonly record struct StatusRecord(
+/// <param name="Changed">When the state last changed.</param>
+/// <param name="Pid">The program's pid; 0 when it is down.</param>
+/// <param name="Paused">Whether it is stopped with SIGSTOP.</param>
+/// <param name="Want">'u' to be up, 'd' to be down.</param>
+/// <param name="GotTerm">Whether it was sent SIGTERM (runit's layout).</param>
+/// <param name="AlarmsSilenced">Whether alarms are silenced (the seed's layout).</param>
+public readonly record struct StatusRecord(
     DateTimeOffset Changed, int Pid, bool Paused, char Want, bool GotTerm, bool AlarmsSilenced)
 {
+    /// <summary>The 20 bytes of the status file.</summary>
+    /// <param name="layout">The layout.</param>
+    /// <returns>The bytes.</returns>
     public byte[] Encode(StatusLayout layout)
     {
         var b = new byte[20];
@@ -46,6 +55,10 @@ internal readonly record struct StatusRecord(
         return b;
     }
 
+    /// <summary>Reads a status file's 20 bytes.</summary>
+    /// <param name="b">The bytes.</param>
+    /// <param name="layout">The layout.</param>
+    /// <returns>The status, or null when it is not 20 bytes long.</returns>
     public static StatusRecord? Decode(ReadOnlySpan<byte> b, StatusLayout layout)
     {
         if (b.Length != 20)

@@ -1,6 +1,6 @@
-using Trellis.OsProcess.Internal;
+using Trellis.Supervise;
 
-namespace Trellis.OsProcess.Tests;
+namespace Trellis.Supervise.Tests;
 
 /// <summary>The exit-path warm-up compiles what it is given and skips what cannot be compiled ahead, without failing.</summary>
 public sealed class WarmupTests

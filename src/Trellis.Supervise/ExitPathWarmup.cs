@@ -1,9 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using Trellis.Internal;
 
-namespace Trellis.OsProcess.Internal;
+namespace Trellis.Supervise;
 
 /// <summary>
 /// Compiles ahead of need the code that handles a program's death and restart. A supervisor that compiles methods on
@@ -17,11 +16,17 @@ internal static class ExitPathWarmup
     /// The runtime's and OsProcess's part of the path: processes, servers, the reaper, the output readers, the status
     /// directory and its control reader.
     /// </summary>
+    /// <remarks>The runtime's own types are internal: they are named here, for the warm-up only.</remarks>
     public static readonly Type[] OsProcessTypes =
     [
-        typeof(LocalProcess), typeof(GenServer), typeof(Node), typeof(ExitReason),
-        typeof(ProgramServer), typeof(ProgramProcess), typeof(ChildReaper), typeof(LineReader), typeof(Spawner), typeof(FdPoller),
-        typeof(StatusFiles.StatusDirectory), typeof(StatusFiles.ControlReader),
+        Type.GetType("Trellis.Internal.LocalProcess, Trellis", throwOnError: true)!, typeof(GenServer), typeof(Node), typeof(ExitReason),
+        Type.GetType("Trellis.OsProcess.Internal.ProgramServer, Trellis.OsProcess", throwOnError: true)!,
+        Type.GetType("Trellis.OsProcess.Internal.ProgramProcess, Trellis.OsProcess", throwOnError: true)!,
+        Type.GetType("Trellis.OsProcess.Internal.ChildReaper, Trellis.OsProcess", throwOnError: true)!,
+        Type.GetType("Trellis.OsProcess.Internal.LineReader, Trellis.OsProcess", throwOnError: true)!,
+        Type.GetType("Trellis.OsProcess.Internal.Spawner, Trellis.OsProcess", throwOnError: true)!,
+        Type.GetType("Trellis.OsProcess.Internal.FdPoller, Trellis.OsProcess", throwOnError: true)!,
+        typeof(Trellis.OsProcess.StatusFiles.StatusDirectory), typeof(Trellis.OsProcess.StatusFiles.ControlReader),
     ];
 
     /// <summary>Compiles every method of <paramref name="types"/> and of their nested types (closures, async state machines).</summary>
