@@ -41,7 +41,13 @@ internal sealed class CallRequest : ICallRequest, IValueTaskSource<object?>
     public void ArmCancellation(CancellationToken token) =>
         _cancellation = token.UnsafeRegister(static s => ((CallRequest)s!).Cancel(), this);
 
-    public bool TryReply(object? reply)
+    public bool TryReply(object? reply) => TryReply(reply, server: null);
+
+    /// <summary>
+    /// Answers the call. From a <paramref name="server"/>'s loop that waits for its next message right after, the
+    /// caller's continuation may be handed to the end of the server's slice and run on its thread (<see cref="Slice"/>).
+    /// </summary>
+    public bool TryReply(object? reply, LocalProcess? server)
     {
         if (Interlocked.Exchange(ref _done, 1) != 0)
         {
@@ -49,8 +55,19 @@ internal sealed class CallRequest : ICallRequest, IValueTaskSource<object?>
         }
 
         Release();
-        _core.SetResult(reply);
+        if (server is null || !Slice.TryDefer(server, this, reply))
+        {
+            _core.SetResult(reply);
+        }
+
         return true;
+    }
+
+    /// <summary>Delivers a deferred answer: inline runs the caller's continuation on this thread, if it waits already.</summary>
+    public void Deliver(object? reply, bool inline)
+    {
+        _core.RunContinuationsAsynchronously = !inline;
+        _core.SetResult(reply);
     }
 
     public void Fail(ExitReason reason)

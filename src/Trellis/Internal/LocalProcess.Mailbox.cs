@@ -52,6 +52,9 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// <summary>Whether the message the last quiet receive returned is a cast's bare request. The process's own.</summary>
     internal bool LastReceivedCast => _lastCast;
 
+    /// <summary>A hint, read without the lock by the process itself: nothing waits in its mailbox, so its next receive will wait.</summary>
+    internal bool LooksIdle => _inbox is not { Count: > 0 } && Volatile.Read(ref _outbox.Count) == 0;
+
     /// <summary>The lock that guards the process's state.</summary>
     internal object Sync => _outbox;
 
@@ -78,7 +81,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         }
 
         timer?.Dispose();
-        _waiter.SetResult(message);
+        Wake(message);
         return true;
     }
 
@@ -449,13 +452,11 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         }
 
         timer?.Dispose();
-        _waiter.SetResult(null);
+        Wake(null);
     }
 
     object? IValueTaskSource<object?>.GetResult(short token)
     {
-        // Resumed, inline or not: the next wait is resumed on the thread pool again, unless a self-exit hands it over.
-        _waiter.RunContinuationsAsynchronously = true;
         var result = _waiter.GetResult(token);
         if (ReferenceEquals(result, DeadSentinel))
         {

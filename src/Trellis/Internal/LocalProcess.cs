@@ -10,6 +10,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     private const int FlagWaiting = 2;
     private const int FlagInline = 4;
     private const int FlagRoot = 8;
+    private const int FlagStarted = 16;
 
     private readonly Node _node;
     private Func<ProcessContext, ValueTask>? _body;
@@ -19,12 +20,16 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     private object? _monitors;
     private CancellationTokenSource? _cts;
 
+    // What the next slice hands to the waiting receive: set by the one waker of each wait, read by that slice.
+    private object? _resume;
+
     internal LocalProcess(Node node, Func<ProcessContext, ValueTask> body)
     {
         _node = node;
         _body = body;
         Id = node.NextProcessId();
-        _waiter.RunContinuationsAsynchronously = true;
+        // The receive's continuation runs inside this process's own work item (Slice), never on a waker's thread.
+        _waiter.RunContinuationsAsynchronously = false;
     }
 
     public long Id { get; }
@@ -101,10 +106,36 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     /// <summary>Marks the end of the inline part of a synchronous start.</summary>
     internal void ClearInline() => Interlocked.And(ref _flags, ~FlagInline);
 
-    void IThreadPoolWorkItem.Execute() => Execute();
+    /// <summary>A slice: the body's first run, or a waiting receive resumed with what its waker handed over.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        if ((Volatile.Read(ref _flags) & FlagStarted) == 0)
+        {
+            Execute();
+            return;
+        }
+
+        var value = _resume;
+        _resume = null;
+        Slice.Run(this, value);
+    }
+
+    /// <summary>Resumes the waiting receive, inside the current slice (<see cref="Slice.Run"/>).</summary>
+    internal void ResumeHere(object? value) => _waiter.SetResult(value);
+
+    /// <summary>
+    /// Hands a value to the waiting receive (a message, a timeout's null, the dead sentinel): the process is queued, and
+    /// its continuation runs in its own work item. Exactly one waker per wait calls this (the hand-off under the lock).
+    /// </summary>
+    private void Wake(object? value)
+    {
+        _resume = value;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
 
     private void Execute()
     {
+        Interlocked.Or(ref _flags, FlagStarted);
         // The process owns this task: RunAsync (or a self-terminating runtime body) catches every exception and
         // turns it into the exit reason, so nothing is lost by not awaiting it here.
         ValueTask run = SelfTerminating ? _body!(this) : RunAsync();
@@ -223,7 +254,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         SignalMonitors(monitors, reason);
         if (wakeWaiter)
         {
-            _waiter.SetResult(DeadSentinel);
+            Wake(DeadSentinel);
         }
 
         return true;
@@ -234,16 +265,12 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     {
         if (!Wakes.TryCollect(this, message))
         {
-            _waiter.SetResult(message);
+            Wake(message);
         }
     }
 
     /// <summary>Runs this process's waiting receive on the calling thread (see <see cref="Wakes"/>); its next wait is queued again.</summary>
-    internal void ResumeInlineFromExit(object? message)
-    {
-        _waiter.RunContinuationsAsynchronously = false;
-        _waiter.SetResult(message);
-    }
+    internal void ResumeInlineFromExit(object? message) => Slice.Run(this, message);
 
     private void CancelToken(CancellationTokenSource? cts)
     {

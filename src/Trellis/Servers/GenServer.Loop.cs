@@ -221,7 +221,9 @@ public abstract partial class GenServer
         _current = null;
         if (result.HasReply)
         {
-            call.TryReply(result.ReplyValue);
+            // Nothing of this server's runs before its next receive: the reply may wait for the end of its slice.
+            var waitsNext = result.Action == ServerAction.Continue && result.Continuation is null && result.Timeout is null;
+            call.TryReply(result.ReplyValue, waitsNext ? _process : null);
         }
         else if (result.Action != ServerAction.Stop)
         {
