@@ -58,6 +58,12 @@ foreach (var (key, what, lower, target) in rows)
     Console.WriteLine($"| {what} | {Fmt(t)} | {Fmt(e)} | {(double.IsNaN(ratio) ? "" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x")} | {targetText} | {met} |");
 }
 
+// count_children is O(1): it must answer within twice a call's round trip.
+var countVsCall = trellis["dyn_count_us"] * 1000 / trellis["call_p50_ns"];
+var countMet = countVsCall <= 2.0;
+failed += countMet ? 0 : 1;
+Console.WriteLine($"| count_children at N children over a call round trip (Trellis) | {countVsCall:0.00}x | | | <= 2.0x | {(countMet ? "yes" : "no")} |");
+
 Console.WriteLine();
 Console.WriteLine(erlang is null ? "Erlang was not run: ratios are missing." : $"{failed} target(s) missed.");
 return 0;

@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>OTP's Application (otp-semantics.md section 16).</summary>
+/// <summary>OTP's Application.</summary>
 public class ApplicationTests
 {
     /// <summary>An application whose top supervisor runs one worker; its callbacks are logged.</summary>

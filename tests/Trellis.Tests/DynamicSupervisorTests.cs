@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>Elixir's DynamicSupervisor (otp-semantics.md section 13).</summary>
+/// <summary>Elixir's DynamicSupervisor.</summary>
 public class DynamicSupervisorTests
 {
     private static async Task<Pid> Start(Probe probe, DynamicSupervisorOptions? options = null)

@@ -3,7 +3,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>otp-semantics.md section 6, under a manual clock.</summary>
+/// <summary>Restart intensity, under a manual clock.</summary>
 public class IntensityTests
 {
     [Theory]

@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>otp-semantics.md section 1, one test per row.</summary>
+/// <summary>Links, monitors and exit signals, one test per behaviour.</summary>
 public class LinkMonitorTests
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Pid, TaskCompletionSource> Trapping = new();

@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>Elixir's Registry (otp-semantics.md section 15).</summary>
+/// <summary>Elixir's Registry.</summary>
 public class RegistryTests
 {
     private static async Task<Pid> StartRegistry(Node node, string name, RegistryKeys keys = RegistryKeys.Unique, int partitions = 1, params string[] listeners)

@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>otp-semantics.md section 5: every restart type against every kind of exit reason.</summary>
+/// <summary>Every restart type against every kind of exit reason.</summary>
 public class RestartMatrixTests
 {
     public static TheoryData<RestartType, string> Cells()

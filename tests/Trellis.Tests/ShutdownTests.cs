@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>otp-semantics.md section 8: brutal_kill, timeout then kill, infinity.</summary>
+/// <summary>The shutdown protocol: brutal_kill, timeout then kill, infinity.</summary>
 public class ShutdownTests
 {
     private static readonly WorkerOptions Stubborn = new() { TrapExit = true, IgnoreShutdown = true };

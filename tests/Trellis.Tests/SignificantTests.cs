@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>otp-semantics.md section 12.</summary>
+/// <summary>Significant children and auto_shutdown.</summary>
 public class SignificantTests
 {
     private static ChildSpec Sig(string id, EventLog log, RestartType restart = RestartType.Transient) =>

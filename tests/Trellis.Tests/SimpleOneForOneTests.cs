@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>simple_one_for_one as seed 001 describes it (otp-semantics.md section 11).</summary>
+/// <summary>simple_one_for_one as seed 001 describes it.</summary>
 public class SimpleOneForOneTests
 {
     private static ChildSpec Template(EventLog log) => new()

@@ -3,7 +3,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>otp-semantics.md section 7: who is restarted, and in what order.</summary>
+/// <summary>The strategies: who is restarted, and in what order.</summary>
 public class StrategyTests
 {
     private static readonly WorkerOptions Trapping = new() { TrapExit = true };

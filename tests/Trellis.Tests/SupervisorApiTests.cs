@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>otp-semantics.md section 10: every call, every result.</summary>
+/// <summary>The supervisor API: every call, every result.</summary>
 public class SupervisorApiTests
 {
     [Fact]

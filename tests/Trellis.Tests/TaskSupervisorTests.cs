@@ -2,7 +2,7 @@ using Trellis.Tests.Fakes;
 
 namespace Trellis.Tests;
 
-/// <summary>Elixir's Task.Supervisor (otp-semantics.md section 14).</summary>
+/// <summary>Elixir's Task.Supervisor.</summary>
 public class TaskSupervisorTests
 {
     private static async Task<Pid> Start(Probe probe, TaskSupervisorOptions? options = null)

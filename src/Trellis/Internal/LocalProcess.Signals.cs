@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Trellis.Internal;
 
-/// <summary>Links, monitors and exit signals (otp-semantics.md section 1).</summary>
+/// <summary>Links, monitors and exit signals (as erlang:link/1, monitor/2 and exit/2).</summary>
 internal sealed partial class LocalProcess : IDownWatcher
 {
     public override bool Send(Pid to, object message) => to.Send(message);

@@ -130,7 +130,9 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     private void Wake(object? value)
     {
         _resume = value;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        // The global queue: the waker's thread may go on running for long (a caller handed an answer at the end of a
+        // slice does), and nothing should wait in its local queue until another thread steals it.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     private void Execute()

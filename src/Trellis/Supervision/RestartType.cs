@@ -1,6 +1,6 @@
 namespace Trellis;
 
-/// <summary>When a child is restarted after it exits (otp-semantics.md section 5).</summary>
+/// <summary>When a child is restarted after it exits (supervisor.erl's restart types).</summary>
 public enum RestartType
 {
     /// <summary>Always restarted.</summary>

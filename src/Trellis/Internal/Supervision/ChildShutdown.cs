@@ -4,7 +4,7 @@ namespace Trellis.Internal;
 internal readonly record struct Stopping(ChildSpec Spec, Pid Pid, object? Id);
 
 /// <summary>
-/// The shutdown protocol (otp-semantics.md section 8): monitor, then <c>shutdown</c> (or <c>kill</c> for brutal_kill),
+/// The shutdown protocol (supervisor.erl's shutdown/2): monitor, then <c>shutdown</c> (or <c>kill</c> for brutal_kill),
 /// wait the child's timeout, then <c>kill</c>. Several children are stopped in parallel with one deadline per distinct
 /// shutdown value; a static supervisor stops one child at a time, in reverse start order.
 /// </summary>
