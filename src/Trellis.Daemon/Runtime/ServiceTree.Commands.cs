@@ -1,4 +1,3 @@
-using Trellis.OsProcess.StatusFiles;
 using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Runtime;
@@ -6,9 +5,9 @@ namespace Trellis.Daemon.Runtime;
 /// <summary>The operator's commands, each run on the command loop.</summary>
 internal sealed partial class ServiceTree
 {
-    public Task<CommandResult> StartNodeAsync(string name) => RunAsync(() => WithNode(name, StartNodeCoreAsync));
+    public Task<CommandResult> StartNodeAsync(string name, Action? onStart = null) => RunAsync(() => WithNode(name, StartNodeCoreAsync), onStart);
 
-    public Task<CommandResult> StopNodeAsync(string name) => RunAsync(() => WithNode(name, StopNodeCoreAsync));
+    public Task<CommandResult> StopNodeAsync(string name, Action? onStart = null) => RunAsync(() => WithNode(name, StopNodeCoreAsync), onStart);
 
     public Task<CommandResult> RestartNodeAsync(string name) => RunAsync(() => WithNode(name, async n =>
     {
@@ -25,7 +24,7 @@ internal sealed partial class ServiceTree
         return started.Ok ? CommandResult.Done($"{n.Name} restarted{Pids(n)}") : started;
     }));
 
-    public Task<CommandResult> KillNodeAsync(string name) => RunAsync(() => WithNode(name, async n =>
+    public Task<CommandResult> KillNodeAsync(string name, Action? onStart = null) => RunAsync(() => WithNode(name, async n =>
     {
         if (n.Pid.IsNone)
         {
@@ -41,9 +40,9 @@ internal sealed partial class ServiceTree
 
         Node.Exit(n.Pid, ExitReason.Kill);
         return CommandResult.Done($"killed {n.Name} ({n.Pid})");
-    }));
+    }), onStart);
 
-    public Task<CommandResult> SignalNodeAsync(string name, int signal) => RunAsync(() => WithNode(name, async n =>
+    public Task<CommandResult> SignalNodeAsync(string name, int signal, Action? onStart = null) => RunAsync(() => WithNode(name, async n =>
     {
         if (n.StatusDir is null)
         {
@@ -69,28 +68,30 @@ internal sealed partial class ServiceTree
         Ctx.WriteStatus(n);
         Events.Touch();
         return sent ? CommandResult.Done($"sent SIG{Signals.Name(signal)} to {n.Name} (pid {osPid})") : CommandResult.Failed($"{n.Name} had already exited");
-    }));
+    }), onStart);
 
     /// <summary>A control byte from a service's FIFO, as daemontools' svc writes them.</summary>
     private void OnControlByte(TreeNode node, byte command)
     {
+        // The gate lets the same byte in again once this one's command begins (see ControlGate.Taken).
+        var gate = node.StatusDir?.Control;
+        Action? taken = gate is null ? null : gate.Taken;
         Task<CommandResult>? run = (char)command switch
         {
-            'u' => StartNodeAsync(node.Name),
-            'd' => StopNodeAsync(node.Name),
-            'k' => KillNodeAsync(node.Name),
-            't' => SignalNodeAsync(node.Name, Signals.Term),
-            'p' => SignalNodeAsync(node.Name, Signals.Stop),
-            'c' => SignalNodeAsync(node.Name, Signals.Cont),
-            'h' => SignalNodeAsync(node.Name, Signals.Hup),
-            'a' => SignalNodeAsync(node.Name, Signals.Alrm),
-            'i' => SignalNodeAsync(node.Name, Signals.Interrupt),
-            'q' => SignalNodeAsync(node.Name, Signals.Quit),
-            '1' => SignalNodeAsync(node.Name, Signals.Usr1),
-            '2' => SignalNodeAsync(node.Name, Signals.Usr2),
+            'u' => StartNodeAsync(node.Name, taken),
+            'd' => StopNodeAsync(node.Name, taken),
+            'k' => KillNodeAsync(node.Name, taken),
+            't' => SignalNodeAsync(node.Name, Signals.Term, taken),
+            'p' => SignalNodeAsync(node.Name, Signals.Stop, taken),
+            'c' => SignalNodeAsync(node.Name, Signals.Cont, taken),
+            'h' => SignalNodeAsync(node.Name, Signals.Hup, taken),
+            'a' => SignalNodeAsync(node.Name, Signals.Alrm, taken),
+            'i' => SignalNodeAsync(node.Name, Signals.Interrupt, taken),
+            'q' => SignalNodeAsync(node.Name, Signals.Quit, taken),
+            '1' => SignalNodeAsync(node.Name, Signals.Usr1, taken),
+            '2' => SignalNodeAsync(node.Name, Signals.Usr2, taken),
             _ => null,
         };
-        var gate = node.StatusDir?.Control;
         if (run is null)
         {
             gate?.Taken();
@@ -107,21 +108,14 @@ internal sealed partial class ServiceTree
         lock (_controlOutcomes)
         {
             _controlOutcomes.RemoveAll(t => t.IsCompleted);
-            _controlOutcomes.Add(LogOutcomeAsync(node, run, gate));
+            _controlOutcomes.Add(LogOutcomeAsync(node, run));
         }
     }
 
-    private static async Task LogOutcomeAsync(TreeNode node, Task<CommandResult> run, ControlGate? gate)
+    private static async Task LogOutcomeAsync(TreeNode node, Task<CommandResult> run)
     {
-        try
-        {
-            var result = await run.ConfigureAwait(false);
-            node.Log?.Daemon("control: " + result.Message);
-        }
-        finally
-        {
-            gate?.Taken();
-        }
+        var result = await run.ConfigureAwait(false);
+        node.Log?.Daemon("control: " + result.Message);
     }
 
     private async Task<CommandResult> WithNode(string name, Func<TreeNode, Task<CommandResult>> action)

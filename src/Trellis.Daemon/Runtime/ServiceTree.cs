@@ -122,12 +122,13 @@ internal sealed partial class ServiceTree
         Release(Root);
     }
 
-    /// <summary>Runs <paramref name="command"/> on the command loop and returns its result.</summary>
-    public Task<CommandResult> RunAsync(Func<Task<CommandResult>> command)
+    /// <summary>Runs <paramref name="command"/> on the command loop and returns its result; <paramref name="onStart"/> runs as it begins (or as it is refused).</summary>
+    public Task<CommandResult> RunAsync(Func<Task<CommandResult>> command, Action? onStart = null)
     {
         var done = new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var queued = _commands.Writer.TryWrite(async () =>
         {
+            onStart?.Invoke();
             try
             {
                 done.TrySetResult(await command().ConfigureAwait(false));
@@ -139,6 +140,7 @@ internal sealed partial class ServiceTree
         });
         if (!queued)
         {
+            onStart?.Invoke();
             done.TrySetResult(CommandResult.Failed("the daemon is stopping"));
         }
 
