@@ -181,7 +181,18 @@ internal sealed class DaemonProcess : IAsyncDisposable
                 throw new TimeoutException($"timed out waiting for {what}\n{Output}");
             }
 
-            var (_, body) = await Client.GetAsync($"api/events?since={seq}&wait=2", deadline.Token);
+            System.Text.Json.JsonElement body;
+            try
+            {
+                (_, body) = await Client.GetAsync($"api/events?since={seq}&wait=2", deadline.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                // The deadline passed during a long poll: say what was awaited and what happened, not just "canceled".
+                var (_, events) = await Client.GetAsync("api/events?since=0");
+                throw new TimeoutException($"timed out waiting for {what}\nevents: {events}\n{Output}");
+            }
+
             seq = body.GetProperty("seq").GetInt64();
         }
     }

@@ -109,8 +109,10 @@ public sealed class FaultTests
                 children:
                   - service: a
                     restart: transient
-                    command: [sh, -c, 'echo "last words"; setsid sleep {{mark}} & exit 0']
+                    command: [sh, -c, 'echo "last words"; setsid sleep {{mark}} & while [ "$(cut -d" " -f5 /proc/$!/stat)" = "$$" ]; do sleep 0.01; done; exit 0']
                 """);
+            // sh exits only once the grandchild has left its group (pgrp, the fifth field of /proc/PID/stat, is no
+            // longer sh's): else, under load, the group's kill at sh's exit could take it before its setsid().
             // The grandchild is `setsid` until it execs sleep: wait for both, the exit and the holder as sleep.
             await d.WaitForAsync(
                 async () => (await d.NodeAsync("a")).GetProperty("status").GetString() == "exited" && Sleeps(mark).Count == 1,

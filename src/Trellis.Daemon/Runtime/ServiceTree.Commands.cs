@@ -2,12 +2,20 @@ using Trellis.OsProcess;
 
 namespace Trellis.Daemon.Runtime;
 
-/// <summary>The operator's commands, each run on the command loop.</summary>
+/// <summary>The operator's commands, each run on the tree's command server (<see cref="TreeServer"/>).</summary>
 internal sealed partial class ServiceTree
 {
-    public Task<CommandResult> StartNodeAsync(string name, Action? onStart = null) => RunAsync(() => WithNode(name, StartNodeCoreAsync), onStart);
+    public Task<CommandResult> StartNodeAsync(string name) => RunAsync(StartCommand(name));
 
-    public Task<CommandResult> StopNodeAsync(string name, Action? onStart = null) => RunAsync(() => WithNode(name, StopNodeCoreAsync), onStart);
+    public Task<CommandResult> StopNodeAsync(string name) => RunAsync(StopCommand(name));
+
+    public Task<CommandResult> KillNodeAsync(string name) => RunAsync(KillCommand(name));
+
+    public Task<CommandResult> SignalNodeAsync(string name, int signal) => RunAsync(SignalCommand(name, signal));
+
+    private Func<Task<CommandResult>> StartCommand(string name) => () => WithNode(name, StartNodeCoreAsync);
+
+    private Func<Task<CommandResult>> StopCommand(string name) => () => WithNode(name, StopNodeCoreAsync);
 
     public Task<CommandResult> RestartNodeAsync(string name) => RunAsync(() => WithNode(name, async n =>
     {
@@ -24,7 +32,7 @@ internal sealed partial class ServiceTree
         return started.Ok ? CommandResult.Done($"{n.Name} restarted{Pids(n)}") : started;
     }));
 
-    public Task<CommandResult> KillNodeAsync(string name, Action? onStart = null) => RunAsync(() => WithNode(name, async n =>
+    private Func<Task<CommandResult>> KillCommand(string name) => () => WithNode(name, async n =>
     {
         if (n.Pid.IsNone)
         {
@@ -40,9 +48,9 @@ internal sealed partial class ServiceTree
 
         Node.Exit(n.Pid, ExitReason.Kill);
         return CommandResult.Done($"killed {n.Name} ({n.Pid})");
-    }), onStart);
+    });
 
-    public Task<CommandResult> SignalNodeAsync(string name, int signal, Action? onStart = null) => RunAsync(() => WithNode(name, async n =>
+    private Func<Task<CommandResult>> SignalCommand(string name, int signal) => () => WithNode(name, async n =>
     {
         if (n.StatusDir is null)
         {
@@ -68,28 +76,27 @@ internal sealed partial class ServiceTree
         Ctx.WriteStatus(n);
         Events.Touch();
         return sent ? CommandResult.Done($"sent SIG{Signals.Name(signal)} to {n.Name} (pid {osPid})") : CommandResult.Failed($"{n.Name} had already exited");
-    }), onStart);
+    });
 
     /// <summary>A control byte from a service's FIFO, as daemontools' svc writes them.</summary>
     private void OnControlByte(TreeNode node, byte command)
     {
         // The gate lets the same byte in again once this one's command begins (see ControlGate.Taken).
         var gate = node.StatusDir?.Control;
-        Action? taken = gate is null ? null : gate.Taken;
-        Task<CommandResult>? run = (char)command switch
+        Func<Task<CommandResult>>? run = (char)command switch
         {
-            'u' => StartNodeAsync(node.Name, taken),
-            'd' => StopNodeAsync(node.Name, taken),
-            'k' => KillNodeAsync(node.Name, taken),
-            't' => SignalNodeAsync(node.Name, Signals.Term, taken),
-            'p' => SignalNodeAsync(node.Name, Signals.Stop, taken),
-            'c' => SignalNodeAsync(node.Name, Signals.Cont, taken),
-            'h' => SignalNodeAsync(node.Name, Signals.Hup, taken),
-            'a' => SignalNodeAsync(node.Name, Signals.Alrm, taken),
-            'i' => SignalNodeAsync(node.Name, Signals.Interrupt, taken),
-            'q' => SignalNodeAsync(node.Name, Signals.Quit, taken),
-            '1' => SignalNodeAsync(node.Name, Signals.Usr1, taken),
-            '2' => SignalNodeAsync(node.Name, Signals.Usr2, taken),
+            'u' => StartCommand(node.Name),
+            'd' => StopCommand(node.Name),
+            'k' => KillCommand(node.Name),
+            't' => SignalCommand(node.Name, Signals.Term),
+            'p' => SignalCommand(node.Name, Signals.Stop),
+            'c' => SignalCommand(node.Name, Signals.Cont),
+            'h' => SignalCommand(node.Name, Signals.Hup),
+            'a' => SignalCommand(node.Name, Signals.Alrm),
+            'i' => SignalCommand(node.Name, Signals.Interrupt),
+            'q' => SignalCommand(node.Name, Signals.Quit),
+            '1' => SignalCommand(node.Name, Signals.Usr1),
+            '2' => SignalCommand(node.Name, Signals.Usr2),
             _ => null,
         };
         if (run is null)
@@ -104,18 +111,12 @@ internal sealed partial class ServiceTree
             return;
         }
 
-        // The command is queued on the loop; its outcome goes to the service's log, as there is no one to answer.
-        lock (_controlOutcomes)
+        // A cast: the command runs on the server in arrival order, and its outcome goes to the service's log.
+        var queued = new TreeServer.Command(run, gate is null ? null : gate.Taken);
+        if (!GenServer.Cast(_server, new TreeServer.Control(queued, node)))
         {
-            _controlOutcomes.RemoveAll(t => t.IsCompleted);
-            _controlOutcomes.Add(LogOutcomeAsync(node, run));
+            queued.Begin();
         }
-    }
-
-    private static async Task LogOutcomeAsync(TreeNode node, Task<CommandResult> run)
-    {
-        var result = await run.ConfigureAwait(false);
-        node.Log?.Daemon("control: " + result.Message);
     }
 
     private async Task<CommandResult> WithNode(string name, Func<TreeNode, Task<CommandResult>> action)

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Trellis.Daemon.Config;
 using Trellis.Daemon.Logs;
 using Trellis.OsProcess;
@@ -8,15 +7,13 @@ namespace Trellis.Daemon.Runtime;
 /// <summary>
 /// The daemon's tree: one Trellis supervisor per supervisor node, one child per service or worker, all on one Trellis
 /// node; the model of every node for status and the dashboard; and the commands (start, stop, restart, kill,
-/// signal, reload), which run one at a time on one loop fed by a channel. Control bytes from the status
-/// directories' FIFOs go through the same loop.
+/// signal, reload), which run one at a time on the tree's command server, a GenServer (<see cref="TreeServer"/>):
+/// commands are calls, control bytes from the status directories' FIFOs are casts.
 /// </summary>
 internal sealed partial class ServiceTree
 {
-    private readonly Channel<Func<Task>> _commands = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, TreeNode> _byName = new(StringComparer.Ordinal);
-    private readonly List<Task> _controlOutcomes = [];
-    private Task? _loop;
+    private Pid _server;
 
     public ServiceTree(DaemonContext ctx, DaemonConfig config)
     {
@@ -56,6 +53,8 @@ internal sealed partial class ServiceTree
     /// </summary>
     public async Task<string?> StartAsync()
     {
+        // The command server first: a control byte written as soon as a FIFO is open waits there for the tree.
+        _server = (await GenServer.StartAsync(Ctx.Node, static () => new TreeServer()).ConfigureAwait(false)).Pid;
         var errors = new List<string>();
         foreach (var child in Config.Root.Children)
         {
@@ -64,19 +63,18 @@ internal sealed partial class ServiceTree
 
         if (errors.Count > 0)
         {
+            await StopServerAsync().ConfigureAwait(false);
             Release(Root);
             return string.Join(Environment.NewLine, errors);
         }
 
-        _loop = RunCommandsAsync();
         var root = (SupervisorConfig)Root.Config;
         Root.SetStatus(NodeStatus.Starting, Ctx.Time.GetUtcNow());
         var start = await Supervisor.StartAsync(Ctx.Node, Root.Children.Select(SpecFor).ToList(), Flags(root)).ConfigureAwait(false);
         if (!start.IsOk)
         {
             Root.SetStatus(NodeStatus.Failed, Ctx.Time.GetUtcNow());
-            _commands.Writer.TryComplete();
-            await _loop.ConfigureAwait(false);
+            await StopServerAsync().ConfigureAwait(false);
             await Task.WhenAll(Nodes.SelectMany(n => n.Watches())).ConfigureAwait(false);
             Release(Root);
             return $"the tree did not start: {start}";
@@ -101,57 +99,48 @@ internal sealed partial class ServiceTree
                 n.CancelStart();
             }
 
-            await Supervisor.StopAsync(Root.Pid, ExitReason.Shutdown, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            try
+            {
+                await Supervisor.StopAsync(Root.Pid, ExitReason.Shutdown, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            }
+            catch (CallException) when (!Root.Pid.IsAlive)
+            {
+                // The root ended on its own meanwhile (it gave up): its tree is stopped already.
+            }
         }
 
-        _commands.Writer.TryComplete();
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
-
-        Task[] outcomes;
-        lock (_controlOutcomes)
-        {
-            outcomes = [.. _controlOutcomes];
-        }
-
-        await Task.WhenAll(outcomes).ConfigureAwait(false);
+        await StopServerAsync().ConfigureAwait(false);
 
         await Task.WhenAll(Nodes.SelectMany(n => n.Watches())).ConfigureAwait(false);
         Release(Root);
     }
 
-    /// <summary>Runs <paramref name="command"/> on the command loop and returns its result; <paramref name="onStart"/> runs as it begins (or as it is refused).</summary>
-    public Task<CommandResult> RunAsync(Func<Task<CommandResult>> command, Action? onStart = null)
+    /// <summary>Runs <paramref name="command"/> on the command server and returns its result.</summary>
+    public async Task<CommandResult> RunAsync(Func<Task<CommandResult>> command)
     {
-        var done = new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var queued = _commands.Writer.TryWrite(async () =>
+        try
         {
-            onStart?.Invoke();
-            try
-            {
-                done.TrySetResult(await command().ConfigureAwait(false));
-            }
-            catch (Exception ex) when (ex is CallException or InvalidOperationException or IOException)
-            {
-                done.TrySetResult(CommandResult.Failed(ex.Message));
-            }
-        });
-        if (!queued)
-        {
-            onStart?.Invoke();
-            done.TrySetResult(CommandResult.Failed("the daemon is stopping"));
+            return (CommandResult)(await GenServer.CallAsync(_server, new TreeServer.Command(command, null), Timeout.InfiniteTimeSpan).ConfigureAwait(false))!;
         }
-
-        return done.Task;
+        catch (CallException)
+        {
+            return CommandResult.Failed("the daemon is stopping");
+        }
     }
 
-    private async Task RunCommandsAsync()
+    /// <summary>Stops the command server once the commands queued before have run; later ones are refused.</summary>
+    private async Task StopServerAsync()
     {
-        await foreach (var command in _commands.Reader.ReadAllAsync().ConfigureAwait(false))
+        if (_server.IsAlive)
         {
-            await command().ConfigureAwait(false);
+            try
+            {
+                await GenServer.StopAsync(_server, ExitReason.Normal, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            }
+            catch (CallException)
+            {
+                // It had stopped already.
+            }
         }
     }
 
