@@ -132,6 +132,7 @@ public class AsyncStreamTests
         var gotOk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var killing = caller.Do(ctx => new ValueTask<List<string>>(Run(ctx, options, gotOk)));
         await gotOk.Task.WaitAsync(Probe.Deadline);
+        await probe.Time!.WaitForTimersAsync();   // the stream waits again, with "hang"'s deadline as its timer
         probe.Time!.Advance(TimeSpan.FromMilliseconds(50));
         Assert.Equal(["{ok,\"ok\"}", "{exit,timeout}"], await killing.WaitAsync(Probe.Deadline));
         Assert.Empty(await TaskSupervisor.ChildrenAsync(sup));
@@ -140,6 +141,7 @@ public class AsyncStreamTests
         gotOk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var exiting = caller.Do(ctx => new ValueTask<List<string>>(Run(ctx, options with { OnTimeout = StreamTimeout.Exit }, gotOk)));
         await gotOk.Task.WaitAsync(Probe.Deadline);
+        await probe.Time!.WaitForTimersAsync();   // the stream waits again, with "hang"'s deadline as its timer
         probe.Time!.Advance(TimeSpan.FromMilliseconds(50));
         await Assert.ThrowsAsync<ExitException>(() => exiting.WaitAsync(Probe.Deadline));
         Assert.Equal("{timeout,{Task.Supervised,stream,[50]}}", (await exited.WaitAsync(Probe.Deadline)).ToString());

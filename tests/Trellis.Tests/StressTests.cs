@@ -49,7 +49,23 @@ public class StressTests
 
         await Task.WhenAll(Crasher(1), Crasher(2)).WaitAsync(TimeSpan.FromSeconds(30));
 
-        // Quiesce: each supervisor serves a call only after the exits queued before it.
+        // Quiesce. A "crash" cast may still wait in a child's mailbox: a call to every child is served after it (and
+        // fails if the cast crashed the child). Then each supervisor serves a call only after the exits queued before it.
+        foreach (var (_, mid) in mids)
+        {
+            foreach (var child in await Supervisor.WhichChildrenAsync(mid))
+            {
+                try
+                {
+                    await GenServer.CallAsync(child.Pid, "ping");
+                }
+                catch (CallException)
+                {
+                    // It was dead already, or the waiting cast crashed it: its supervisor hears of it before our call.
+                }
+            }
+        }
+
         var expected = 1 + mids.Count;
         foreach (var (name, mid) in mids)
         {

@@ -25,6 +25,20 @@ internal sealed partial class LocalProcess : IDownWatcher
         return child.Self;
     }
 
+    /// <summary>
+    /// Spawns a linked process that traps exits from its first instant, before its body runs: a process that must
+    /// never be taken down by a linked process's exit (a registry partition) cannot set the flag itself in time.
+    /// </summary>
+    internal Pid SpawnLinkTrapping(Func<ProcessContext, ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var child = new LocalProcess(_node, body);
+        child._flags |= FlagTrapExit;
+        LinkNew(child);
+        child.Start();
+        return child.Self;
+    }
+
     public override (Pid Pid, MonitorRef Monitor) SpawnMonitor(Func<ProcessContext, ValueTask> body)
     {
         ArgumentNullException.ThrowIfNull(body);

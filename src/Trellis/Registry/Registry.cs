@@ -433,7 +433,8 @@ public static class Registry
                 Start = (sup, _) =>
                 {
                     var supervisor = sup.Self;
-                    var pid = sup.SpawnLink(ctx => partition.RunAsync(ctx, supervisor));
+                    // Trapping from its first instant: a registrant that exits before the partition first runs must not kill it.
+                    var pid = ((LocalProcess)sup).SpawnLinkTrapping(ctx => partition.RunAsync(ctx, supervisor));
                     partition.Process = pid.Process;
                     return new(StartResult.Ok(pid));
                 },
