@@ -20,11 +20,11 @@ public sealed class DetachedProgram : IDisposable
     /// <summary>Its pid.</summary>
     public int Pid { get; }
 
-    /// <summary>The read end of its standard output (<see cref="ProgramSpec.StandardOutput"/> must be a line target).</summary>
+    /// <summary>The read end of its standard output, which is always piped here, whatever the spec says.</summary>
     public Stream StandardOutput { get; }
 
     /// <summary>Starts <paramref name="spec"/> with posix_spawn, in a new session, without a supervisor or a reaper.</summary>
-    /// <param name="spec">The program; its standard output is piped to <see cref="StandardOutput"/>.</param>
+    /// <param name="spec">The program; its standard output goes to <see cref="StandardOutput"/>, not where the spec says.</param>
     /// <param name="failure">Why it did not start, when null is returned.</param>
     /// <returns>The program, or null.</returns>
     public static DetachedProgram? Start(ProgramSpec spec, out SpawnFailure? failure)
