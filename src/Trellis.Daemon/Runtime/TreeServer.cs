@@ -28,7 +28,10 @@ internal sealed class TreeServer : GenServer
         return NoReply();
     }
 
-    /// <summary>Runs a command; a failure is its result, so one bad command never stops the loop.</summary>
+    /// <summary>
+    /// Runs a command; a failure is its result, so one bad command never stops the loop: an exception nobody expected
+    /// (a bug) is answered with its type and message, and every later command still runs.
+    /// </summary>
     private static async Task<CommandResult> RunAsync(Command command)
     {
         command.Begin();
@@ -39,6 +42,10 @@ internal sealed class TreeServer : GenServer
         catch (Exception ex) when (ex is CallException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             return CommandResult.Failed(ex.Message);
+        }
+        catch (Exception ex) when (ex is not ProcessExitedException)
+        {
+            return CommandResult.Failed($"the command failed unexpectedly ({ex.GetType().Name}): {ex.Message}");
         }
     }
 
