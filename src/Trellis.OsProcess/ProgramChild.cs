@@ -73,6 +73,18 @@ public static class ProgramChild
     public static async ValueTask<int> GetOsPidAsync(Pid child, TimeSpan? timeout = null) =>
         await GenServer.CallAsync<int>(child, ProgramQuery.OsPid, timeout).ConfigureAwait(false);
 
+    /// <summary>
+    /// The operating-system pid of the program a child runs, once it is spawned: at once, or when a
+    /// <see cref="ProgramSpec.StartDelay"/> is up.
+    /// </summary>
+    /// <param name="child">The program child.</param>
+    /// <param name="timeout">How long to wait; infinite when null.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The pid (the program may have exited since).</returns>
+    /// <exception cref="CallException">The child ended before it spawned anything (shut down in its delay, or its spawn failed: the reason says which).</exception>
+    public static async ValueTask<int> WaitSpawnedAsync(Pid child, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        await GenServer.CallAsync<int>(child, ProgramQuery.Spawned, timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+
     /// <summary>Sends <paramref name="signal"/> to the program, or with <paramref name="group"/> to its whole process group.</summary>
     /// <param name="child">The program child.</param>
     /// <param name="signal">The signal number (see <see cref="Signals"/>).</param>

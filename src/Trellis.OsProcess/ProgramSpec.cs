@@ -66,6 +66,15 @@ public sealed record ProgramSpec
     /// </summary>
     public bool KillGroupOnExit { get; init; } = true;
 
+    /// <summary>
+    /// How long the child waits, once started, before it spawns the program: a restart delay that never holds up the
+    /// supervisor. The start answers at once, with 0 as the OS pid (<see cref="ProgramChild.WaitSpawnedAsync"/> gives
+    /// the real one when it is there); a shutdown during the wait ends the child with nothing spawned, and a spawn that
+    /// fails when the wait is up ends it with the spawn's failure as its exit reason. Zero (the default) spawns in the
+    /// start, whose failure is then the start's.
+    /// </summary>
+    public TimeSpan StartDelay { get; init; }
+
     /// <summary>A program run through <c>/bin/sh -c</c>.</summary>
     /// <param name="command">The shell command.</param>
     /// <returns>The spec.</returns>

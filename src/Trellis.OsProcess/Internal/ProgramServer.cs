@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Trellis.OsProcess.Native;
 
 namespace Trellis.OsProcess.Internal;
@@ -6,7 +7,10 @@ namespace Trellis.OsProcess.Internal;
 /// The Trellis process that stands for one running program. It traps exits; its exit reason is the program's:
 /// <c>normal</c> for exit 0, <c>{exit_code,N}</c>, or <c>{signal,N}</c> with the core flag. Asked to shut down,
 /// it sends the stop signal and SIGCONT to the program's group and waits for the program; when the supervisor's
-/// shutdown timeout runs out it kills this process, which sends SIGKILL to the group.
+/// shutdown timeout runs out it kills this process, which sends SIGKILL to the group. With a
+/// <see cref="ProgramSpec.StartDelay"/> its start answers at once and the program is spawned when the delay is up; a
+/// failed spawn then ends this process with the spawn's failure as its reason, and a shutdown during the delay ends it
+/// with nothing spawned.
 /// </summary>
 internal sealed class ProgramServer : GenServer
 {
@@ -18,6 +22,8 @@ internal sealed class ProgramServer : GenServer
     private LineReader? _stdoutReader;
     private LineReader? _stderrReader;
     private LineReader? _notifyReader;
+    private ITimer? _delay;
+    private List<From>? _spawnWaiters;
 
     public ProgramServer(ProgramSpec spec, TimeProvider time)
     {
@@ -31,12 +37,24 @@ internal sealed class ProgramServer : GenServer
     protected override InitResult Init(object? argument)
     {
         Context.TrapExit = true;
+        if (_spec.StartDelay > TimeSpan.Zero)
+        {
+            _delay = _time.CreateTimer(static s => ((Pid)s!).Send(SpawnDue.Instance), Self, _spec.StartDelay, Timeout.InfiniteTimeSpan);
+            return InitResult.Ok();
+        }
+
+        return Spawn() is { } failure ? InitResult.Stop(ExitReason.Of(failure)) : InitResult.Ok();
+    }
+
+    private SpawnFailure? Spawn()
+    {
+        Debug.Assert(_program is null, "a program child spawns its program once");
         var self = Self;
         var (program, failure, stdoutPipe, stderrPipe, notifyPipe) = ChildReaper.Shared.Spawn(
             _spec, _time.GetTimestamp(), (p, reason) => self.Send(new ProgramExit(p, reason)));
         if (failure is not null)
         {
-            return InitResult.Stop(ExitReason.Of(failure));
+            return failure;
         }
 
         _program = program!;
@@ -46,11 +64,12 @@ internal sealed class ProgramServer : GenServer
         _stdoutReader = LineReader.Start(stdoutPipe, _spec.StandardOutput.OnLine);
         _stderrReader = LineReader.Start(stderrPipe, _spec.StandardError.OnLine);
         _notifyReader = LineReader.Start(notifyPipe, _spec.Notification?.OnLine);
-        return InitResult.Ok();
+        return null;
     }
 
     protected override ServerResult HandleInfo(object message) => message switch
     {
+        SpawnDue when _program is null => SpawnAfterDelay(),
         ProgramExit exit when ReferenceEquals(exit.Program, _program) => Stop(exit.Reason),
         ExitMessage { Reason.IsNormal: true } => NoReply(),
         ExitMessage exit => Stop(exit.Reason),
@@ -59,13 +78,43 @@ internal sealed class ProgramServer : GenServer
 
     protected override ServerResult HandleCall(object request, From from) => request switch
     {
-        ProgramQuery.OsPid => Reply(_program!.HasExited ? 0 : _program.Pid),
+        ProgramQuery.OsPid => Reply(_program is null || _program.HasExited ? 0 : _program.Pid),
+        ProgramQuery.Spawned when _program is null => AwaitSpawn(from),
+        ProgramQuery.Spawned => Reply(_program!.Pid),
+        SignalRequest when _program is null => Reply(false),
         SignalRequest s => Reply(s.Group ? _program!.SignalGroup(s.Signal) : _program!.SignalLeader(s.Signal)),
         _ => base.HandleCall(request, from),
     };
 
+    private ServerResult AwaitSpawn(From from)
+    {
+        (_spawnWaiters ??= []).Add(from);
+        return NoReply();
+    }
+
+    private ServerResult SpawnAfterDelay()
+    {
+        if (Spawn() is { } failure)
+        {
+            return Stop(ExitReason.Of(failure));
+        }
+
+        foreach (var waiter in _spawnWaiters ?? [])
+        {
+            GenServer.Reply(waiter, _program!.Pid);
+        }
+
+        _spawnWaiters = null;
+        return NoReply();
+    }
+
     protected override async ValueTask TerminateAsync(ExitReason reason)
     {
+        if (_delay is not null)
+        {
+            await _delay.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_program is null)
         {
             return;
@@ -106,6 +155,12 @@ internal sealed class ProgramServer : GenServer
         }
     }
 
+    /// <summary>The start delay is up.</summary>
+    private sealed class SpawnDue
+    {
+        public static readonly SpawnDue Instance = new();
+    }
+
     /// <summary>The reaper's notice that the program has exited.</summary>
     private sealed record ProgramExit(ProgramProcess Program, ExitReason Reason);
 }
@@ -114,6 +169,9 @@ internal sealed class ProgramServer : GenServer
 internal enum ProgramQuery
 {
     OsPid,
+
+    /// <summary>The program's pid once it is spawned (answered when a start delay is up).</summary>
+    Spawned,
 }
 
 /// <summary>Send <see cref="Signal"/> to the program, or to its whole group.</summary>
