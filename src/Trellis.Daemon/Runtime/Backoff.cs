@@ -2,32 +2,53 @@ using Trellis.Daemon.Config;
 
 namespace Trellis.Daemon.Runtime;
 
-/// <summary>How long a service waits before its next start.</summary>
-internal static class Backoff
+/// <summary>
+/// How long a service waits before its next start, and what that depends on: when its program last started, how long
+/// its last run lasted, and how many quick restarts came in a row. One per service, written only by its starts.
+/// </summary>
+internal sealed class Backoff
 {
+    private long? _lastStart;
+    private TimeSpan _lastRun;
+
+    /// <summary>How many quick restarts in a row.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>The program was spawned now (a timestamp of the daemon's clock).</summary>
+    public void Started(long stamp) => _lastStart = stamp;
+
+    /// <summary>The program's run ended; how long it lasted decides whether the backoff starts over.</summary>
+    public void Ended(TimeProvider time)
+    {
+        if (_lastStart is { } started)
+        {
+            _lastRun = time.GetElapsedTime(started);
+        }
+    }
+
     /// <summary>
     /// Nothing before a first start or an operator's start. Otherwise at least <c>restart_delay</c> between two
     /// starts, and with backoff <c>initial × factor^(n-1)</c> capped at <c>max</c> for the n-th quick restart in a
     /// row; a run that lasted <c>reset_after</c> starts the count over.
     /// </summary>
-    public static TimeSpan Next(TreeNode node, ServiceConfig config, TimeProvider time, bool operatorStart)
+    public TimeSpan Next(ServiceConfig config, TimeProvider time, bool firstStart, bool operatorStart)
     {
-        if (node.Starts == 0 || operatorStart)
+        if (firstStart || operatorStart)
         {
-            node.BackoffStep = 0;
+            Step = 0;
             return TimeSpan.Zero;
         }
 
-        var delay = node.LastStartStamp is { } last ? config.RestartDelay - time.GetElapsedTime(last) : TimeSpan.Zero;
+        var delay = _lastStart is { } last ? config.RestartDelay - time.GetElapsedTime(last) : TimeSpan.Zero;
         if (config.Backoff is { } b)
         {
-            if (node.LastRunTime >= b.ResetAfter)
+            if (_lastRun >= b.ResetAfter)
             {
-                node.BackoffStep = 0;
+                Step = 0;
             }
 
-            node.BackoffStep++;
-            var ms = b.Initial.TotalMilliseconds * Math.Pow(b.Factor, node.BackoffStep - 1);
+            Step++;
+            var ms = b.Initial.TotalMilliseconds * Math.Pow(b.Factor, Step - 1);
             var backoff = TimeSpan.FromMilliseconds(Math.Min(b.Max.TotalMilliseconds, ms));
             delay = delay > backoff ? delay : backoff;
         }

@@ -63,11 +63,12 @@ internal static class DotnetWorkers
     public static async ValueTask<StartResult> StartAsync(ProcessContext supervisor, TreeNode node, DaemonContext ctx, bool operatorStart)
     {
         await Task.WhenAll(node.Watches()).ConfigureAwait(false);
+        using var starting = node.EnterStart(ctx.Time.GetUtcNow());
         var config = (DotnetConfig)node.Config;
         var type = Resolve(config, out var error);
         if (type is null)
         {
-            node.SetStatus(NodeStatus.Failed, ctx.Time.GetUtcNow());
+            node.StartFailed(error!, ctx.Time.GetUtcNow());
             ctx.Events.Add(node.Name, "start_failed", error!);
             return StartResult.Fail(ExitReason.Of(error!));
         }
@@ -86,15 +87,14 @@ internal static class DotnetWorkers
 
         if (!start.IsOk)
         {
-            node.SetStatus(NodeStatus.Failed, ctx.Time.GetUtcNow());
+            node.StartFailed(start.ToString(), ctx.Time.GetUtcNow());
             ctx.Events.Add(node.Name, "start_failed", start.ToString());
             return start;
         }
 
-        var restart = node.OnStarted(start.Pid, 0, NodeStatus.Running, ctx.Time.GetUtcNow(), operatorStart);
-        node.StopRequested = false;
-        node.LastStartStamp = ctx.Time.GetTimestamp();
-        node.Own(ProcessWatch.WatchAsync(node, start.Pid, Node.WaitForExitAsync(start.Pid), ctx));
+        var run = new NodeRun(start.Pid, ctx.Time.GetUtcNow(), spawned: true);
+        var restart = node.Began(run, operatorStart);
+        node.Own(ProcessWatch.WatchAsync(node, run, ctx));
         ctx.Events.Add(node.Name, restart ? "restarting" : "started", start.Pid.ToString());
         return start;
     }

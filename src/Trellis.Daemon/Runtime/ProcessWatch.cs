@@ -1,23 +1,17 @@
 namespace Trellis.Daemon.Runtime;
 
-/// <summary>Records the end of a node's process: its state, last exit, status file, log line and event.</summary>
+/// <summary>Records the end of a node's run: its history, the backoff's input, status file, log line and event.</summary>
 internal static class ProcessWatch
 {
-    public static async Task WatchAsync(TreeNode node, Pid pid, Task<ExitReason> exited, DaemonContext ctx)
+    public static async Task WatchAsync(TreeNode node, NodeRun run, DaemonContext ctx)
     {
-        var reason = await exited.ConfigureAwait(false);
-        if (node.LastStartStamp is { } started)
-        {
-            node.LastRunTime = ctx.Time.GetElapsedTime(started);
-        }
-
-        var status = node.StopRequested || reason.IsShutdown ? NodeStatus.Stopped
-            : reason.IsNormal ? NodeStatus.Exited
-            : NodeStatus.Crashed;
+        var reason = await run.Exited.ConfigureAwait(false);
+        node.Backoff.Ended(ctx.Time);
         var words = Reasons.Describe(reason);
-        node.OnExited(pid, status, words, ctx.Time.GetUtcNow());
+        node.Ended(run, words, ctx.Time.GetUtcNow());
         ctx.WriteStatus(node);
         node.Log?.Daemon(words);
-        ctx.Events.Add(node.Name, status switch { NodeStatus.Crashed => "crashed", NodeStatus.Stopped => "stopped", _ => "exited" }, words);
+        var what = node.StopRequested || reason.IsShutdown ? "stopped" : reason.IsNormal ? "exited" : "crashed";
+        ctx.Events.Add(node.Name, what, words);
     }
 }

@@ -12,6 +12,7 @@ internal static class Reasons
         ExitReasonKind.Signal => $"killed by SIG{Signals.Name(reason.Code)}{(reason.CoreDumped ? " (core dumped)" : string.Empty)}",
         ExitReasonKind.Shutdown => "shut down",
         ExitReasonKind.Killed => "killed",
+        _ when reason.Detail is SpawnFailure f => "could not start: " + f.Message,
         _ => reason.ToString(),
     };
 }

@@ -39,6 +39,11 @@ internal sealed partial class ServiceTree
             return CommandResult.Failed($"{n.Name} is not running");
         }
 
+        if (n.StatusDir is not null && n.OsPid == 0)
+        {
+            return CommandResult.Failed(Waiting(n));
+        }
+
         if (n.StatusDir is not null)
         {
             var osPid = n.OsPid;
@@ -62,15 +67,16 @@ internal sealed partial class ServiceTree
             return CommandResult.Failed($"{n.Name} is not running");
         }
 
+        if (n.OsPid == 0)
+        {
+            return CommandResult.Failed(Waiting(n));
+        }
+
         var osPid = n.OsPid;
         var sent = await SignalProgramAsync(n, signal, group: false).ConfigureAwait(false);
-        if (sent && signal == Signals.Stop)
+        if (sent && signal is Signals.Stop or Signals.Cont && n.Run is { } run)
         {
-            n.Paused = true;
-        }
-        else if (sent && signal == Signals.Cont)
-        {
-            n.Paused = false;
+            run.Paused = signal == Signals.Stop;
         }
 
         Ctx.WriteStatus(n);
@@ -180,11 +186,6 @@ internal sealed partial class ServiceTree
         var wasUp = !n.Pid.IsNone;
         var result = await Supervisor.TerminateChildAsync(parent.Pid, n.Name).ConfigureAwait(false);
         await Task.WhenAll(n.Watches()).ConfigureAwait(false);
-        if (n.Status is not (NodeStatus.Exited or NodeStatus.Crashed or NodeStatus.Failed))
-        {
-            n.SetStatus(NodeStatus.Stopped, Ctx.Time.GetUtcNow());
-        }
-
         Ctx.WriteStatus(n);
         Events.Touch();
         return result.IsOk || result.Error!.IsAtom("not_found")
@@ -203,6 +204,9 @@ internal sealed partial class ServiceTree
             return false;
         }
     }
+
+    private static string Waiting(TreeNode n) =>
+        $"{n.Name} is waiting out its restart delay: no program runs yet (stop it, or restart it to start it now)";
 
     private static string Pids(TreeNode n) => n.OsPid != 0 ? $" (pid {n.OsPid})" : n.Pid.IsNone ? string.Empty : $" ({n.Pid})";
 

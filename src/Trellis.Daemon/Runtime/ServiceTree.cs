@@ -69,21 +69,25 @@ internal sealed partial class ServiceTree
         }
 
         var root = (SupervisorConfig)Root.Config;
-        Root.SetStatus(NodeStatus.Starting, Ctx.Time.GetUtcNow());
-        var start = await Supervisor.StartAsync(Ctx.Node, Root.Children.Select(SpecFor).ToList(), Flags(root)).ConfigureAwait(false);
+        StartResult start;
+        using (Root.EnterStart(Ctx.Time.GetUtcNow()))
+        {
+            start = await Supervisor.StartAsync(Ctx.Node, Root.Children.Select(SpecFor).ToList(), Flags(root)).ConfigureAwait(false);
+        }
+
         if (!start.IsOk)
         {
-            Root.SetStatus(NodeStatus.Failed, Ctx.Time.GetUtcNow());
+            Root.StartFailed(start.ToString(), Ctx.Time.GetUtcNow());
             await StopServerAsync().ConfigureAwait(false);
             await Task.WhenAll(Nodes.SelectMany(n => n.Watches())).ConfigureAwait(false);
             Release(Root);
             return $"the tree did not start: {start}";
         }
 
-        Root.OnStarted(start.Pid, 0, NodeStatus.Running, Ctx.Time.GetUtcNow());
-        var exited = Node.WaitForExitAsync(start.Pid);
-        RootExited = exited;
-        Root.Own(ProcessWatch.WatchAsync(Root, start.Pid, exited, Ctx));
+        var run = new NodeRun(start.Pid, Ctx.Time.GetUtcNow(), spawned: true);
+        Root.Began(run, operatorStart: false);
+        RootExited = run.Exited;
+        Root.Own(ProcessWatch.WatchAsync(Root, run, Ctx));
         Events.Add(Root.Name, "started", "tree started");
         return null;
     }
@@ -265,19 +269,18 @@ internal sealed partial class ServiceTree
     private async ValueTask<StartResult> StartSupervisorAsync(ProcessContext parent, TreeNode node, bool operatorStart)
     {
         await Task.WhenAll(node.Watches()).ConfigureAwait(false);
-        node.SetStatus(NodeStatus.Starting, Ctx.Time.GetUtcNow());
+        using var starting = node.EnterStart(Ctx.Time.GetUtcNow());
         var start = await Supervisor.StartLinkAsync(parent, node.Children.Select(SpecFor).ToList(), Flags((SupervisorConfig)node.Config)).ConfigureAwait(false);
         if (!start.IsOk)
         {
-            node.SetStatus(NodeStatus.Failed, Ctx.Time.GetUtcNow());
+            node.StartFailed(start.ToString(), Ctx.Time.GetUtcNow());
             Events.Add(node.Name, "start_failed", start.ToString());
             return start;
         }
 
-        var restart = node.OnStarted(start.Pid, 0, NodeStatus.Running, Ctx.Time.GetUtcNow(), operatorStart);
-        node.StopRequested = false;
-        node.LastStartStamp = Ctx.Time.GetTimestamp();
-        node.Own(ProcessWatch.WatchAsync(node, start.Pid, Node.WaitForExitAsync(start.Pid), Ctx));
+        var run = new NodeRun(start.Pid, Ctx.Time.GetUtcNow(), spawned: true);
+        var restart = node.Began(run, operatorStart);
+        node.Own(ProcessWatch.WatchAsync(node, run, Ctx));
         Events.Add(node.Name, restart ? "restarting" : "started", start.Pid.ToString());
         return start;
     }

@@ -4,9 +4,11 @@ using Trellis.Daemon.Logs;
 namespace Trellis.Daemon.Runtime;
 
 /// <summary>
-/// What the daemon knows about one node of the tree, kept outside the node's processes so it survives their restarts:
-/// its configuration (replaced by a reload), its state, pids, start and restart counts, last exit, and for services
-/// the status directory, the logs and the backoff. Read by status, tree and the dashboard without asking any
+/// One node of the daemon's tree. Whether it runs, and as which process, is the engine's: its latest
+/// <see cref="NodeRun"/> (the pid its start returned and the engine's exit of that pid), from which
+/// <see cref="NodeStatusRule"/> derives its status. The rest is what only the daemon knows: the configuration
+/// (replaced by a reload), the operator's wish (up or down), the history (starts, restarts, the last exit), the
+/// backoff, and for services the status directory and logs. Read by status, tree and the dashboard without asking any
 /// supervisor, so a supervisor busy starting a child never stalls them.
 /// </summary>
 internal sealed class TreeNode : IDisposable
@@ -15,6 +17,10 @@ internal sealed class TreeNode : IDisposable
     private readonly List<Task> _watches = [];
     private CancellationTokenSource _startCancel = new();
     private bool _operatorStart;
+    private NodeRun? _run;
+    private int _inStart;
+    private DateTimeOffset? _startEntered;
+    private bool _startFailed;
 
     public TreeNode(NodeConfig config, TreeNode? parent)
     {
@@ -31,15 +37,40 @@ internal sealed class TreeNode : IDisposable
     /// <summary>Children in start order (supervisors only).</summary>
     public List<TreeNode> Children { get; } = [];
 
-    public NodeStatus Status { get; private set; } = NodeStatus.Pending;
+    /// <summary>The latest run; null before the first start.</summary>
+    public NodeRun? Run => Volatile.Read(ref _run);
 
-    /// <summary>The node's Trellis process; none while it is down.</summary>
-    public Pid Pid { get; private set; } = Pid.None;
+    /// <summary>The node's Trellis process while it runs; none while it is down.</summary>
+    public Pid Pid => Run is { Alive: true } run ? run.Pid : Pid.None;
 
-    /// <summary>The program's operating-system pid (services); 0 while it is down.</summary>
-    public int OsPid { get; private set; }
+    /// <summary>The program's operating-system pid (services); 0 while it is down or waiting out its delay.</summary>
+    public int OsPid => Run?.OsPid ?? 0;
 
-    public DateTimeOffset? Since { get; private set; }
+    /// <summary>Whether the program is paused (SIGSTOP through the control FIFO or a signal command).</summary>
+    public bool Paused => Run?.Paused ?? false;
+
+    public NodeStatus Status
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return NodeStatusRule.Of(_run is null ? null : NodeStatusRule.RunFacts.Of(_run), _inStart > 0, StopRequested, _startFailed);
+            }
+        }
+    }
+
+    /// <summary>When the node entered its status.</summary>
+    public DateTimeOffset? Since
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _run is { Alive: true } run ? run.Since : _inStart > 0 ? _startEntered : LastExitAt;
+            }
+        }
+    }
 
     public int Starts { get; private set; }
 
@@ -52,23 +83,14 @@ internal sealed class TreeNode : IDisposable
     /// <summary>Whether an operator stopped it (want down).</summary>
     public bool StopRequested { get; set; }
 
-    /// <summary>Whether the program is paused (SIGSTOP through the control FIFO).</summary>
-    public bool Paused { get; set; }
-
-    /// <summary>Backoff step: how many quick restarts in a row.</summary>
-    public int BackoffStep { get; set; }
-
-    /// <summary>When the program last started, in timestamp units of the daemon's clock.</summary>
-    public long? LastStartStamp { get; set; }
-
-    /// <summary>The uptime of the run that ended last.</summary>
-    public TimeSpan LastRunTime { get; set; }
+    /// <summary>The service's restart delay and backoff.</summary>
+    public Backoff Backoff { get; } = new();
 
     public ServiceStatusDir? StatusDir { get; set; }
 
     public ServiceLog? Log { get; set; }
 
-    /// <summary>Cancelled by a stop, to cut short a restart delay or a readiness wait.</summary>
+    /// <summary>Cancelled by a stop, to cut short a readiness wait.</summary>
     public CancellationToken StartCancellation
     {
         get
@@ -112,17 +134,20 @@ internal sealed class TreeNode : IDisposable
         old.Dispose();
     }
 
-    public void SetStatus(NodeStatus status, DateTimeOffset now)
+    /// <summary>Its supervisor is inside the node's start until the scope is disposed.</summary>
+    public StartScope EnterStart(DateTimeOffset now)
     {
         lock (_lock)
         {
-            Status = status;
-            Since = now;
+            _inStart++;
+            _startEntered = now;
         }
+
+        return new StartScope(this);
     }
 
-    /// <summary>A start succeeded; returns whether it was a restart (the node had run before).</summary>
-    public bool OnStarted(Pid pid, int osPid, NodeStatus status, DateTimeOffset now, bool operatorStart = false)
+    /// <summary>A start returned a process; returns whether it was a restart (the node had run before).</summary>
+    public bool Began(NodeRun run, bool operatorStart)
     {
         lock (_lock)
         {
@@ -134,32 +159,37 @@ internal sealed class TreeNode : IDisposable
                 Restarts++;
             }
 
-            Pid = pid;
-            OsPid = osPid;
-            Status = status;
-            Since = now;
-            Paused = false;
+            _run = run;
+            _startFailed = false;
+            StopRequested = false;
             return restart;
         }
     }
 
-    public void OnExited(Pid pid, NodeStatus status, string reason, DateTimeOffset now)
+    /// <summary>A start failed (no process, or one that never became ready).</summary>
+    public void StartFailed(string why, DateTimeOffset now)
     {
         lock (_lock)
         {
-            LastExit = reason;
+            _startFailed = true;
+            LastExit = why;
             LastExitAt = now;
-            if (Pid != pid)
+        }
+    }
+
+    /// <summary>A run ended: the history keeps how.</summary>
+    public void Ended(NodeRun run, string reason, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (_startFailed && ReferenceEquals(run, _run))
             {
-                // A newer run has started already: the old run's end is history, not the current state.
+                // Its start failed (not ready in time) and said so; the kill that followed is not news.
                 return;
             }
 
-            Pid = Pid.None;
-            OsPid = 0;
-            Status = status;
-            Since = now;
-            Paused = false;
+            LastExit = reason;
+            LastExitAt = now;
         }
     }
 
@@ -198,6 +228,18 @@ internal sealed class TreeNode : IDisposable
             foreach (var d in c.SelfAndDescendants())
             {
                 yield return d;
+            }
+        }
+    }
+
+    /// <summary>The extent of one start; disposing it leaves the start.</summary>
+    public readonly struct StartScope(TreeNode node) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (node._lock)
+            {
+                node._inStart--;
             }
         }
     }
