@@ -2,9 +2,11 @@ using System.Globalization;
 using Trellis.Bench.Peers;
 
 // Trellis beside Akka.NET and Proto.Actor: the same workloads, in one process, in one run; each figure is the median
-// of the rounds, and the peers take turns within a round. Usage: bench/peers.sh [--quick] [--rounds N]
+// of the rounds, and the peers take turns within a round. Usage: bench/peers.sh [--quick] [--rounds N] [--only W,...]
+string[] workloads = ["crash", "spawn", "call", "start_child", "messages"];
 var quick = args.Contains("--quick");
 var rounds = 5;
+var only = workloads.ToHashSet();
 for (var i = 0; i < args.Length; i++)
 {
     if (args[i] == "--rounds" && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var r) && r > 0)
@@ -12,9 +14,14 @@ for (var i = 0; i < args.Length; i++)
         rounds = r;
         i++;
     }
+    else if (args[i] == "--only" && i + 1 < args.Length && args[i + 1].Split(',') is var picked && picked.All(workloads.Contains))
+    {
+        only = picked.ToHashSet();
+        i++;
+    }
     else if (args[i] != "--quick")
     {
-        Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: Trellis.Bench.Peers [--quick] [--rounds N]");
+        Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: Trellis.Bench.Peers [--quick] [--rounds N] [--only {string.Join(",", workloads)}]");
         return 2;
     }
 }
@@ -51,6 +58,11 @@ Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|:-:|");
 var missed = 0;
 foreach (var (key, what, lower, target) in rows)
 {
+    if (!figures["Trellis"].ContainsKey(key))
+    {
+        continue;
+    }
+
     var t = Median("Trellis", key);
     var a = Median("Akka.NET", key);
     var p = Median("Proto.Actor", key);
@@ -71,28 +83,56 @@ async Task RunRoundAsync(Sizes s, int round, bool record)
     for (var k = 0; k < makers.Length; k++)
     {
         await using var peer = makers[(k + round) % makers.Length]();
-        var crash = await peer.CrashRestartAsync(s.Crashes);
-        var spawn = await peer.SpawnAsync(s.Spawns);
-        var calls = await peer.CallAsync(s.Calls);
-        var start = await peer.StartChildrenAsync(s.Children);
-        var stop = await peer.StopParentAsync();
-        var one = await peer.MessagesAsync(1, s.Messages);
-        var many = await peer.MessagesAsync(1000, s.Messages);
-        if (!record)
+        var line = new List<string>();
+        if (only.Contains("crash"))
         {
-            continue;
+            var crash = await peer.CrashRestartAsync(s.Crashes);
+            Record("crash_p50_us", Percentile(crash, 50), "crash p50 {0:0.0} us");
+            Record("crash_p99_us", Percentile(crash, 99), null);
         }
 
-        Add(peer.Name, "crash_p50_us", Percentile(crash, 50));
-        Add(peer.Name, "crash_p99_us", Percentile(crash, 99));
-        Add(peer.Name, "spawn_us", spawn);
-        Add(peer.Name, "call_p50_ns", Percentile(calls, 50));
-        Add(peer.Name, "call_p99_ns", Percentile(calls, 99));
-        Add(peer.Name, "start_child_us", start);
-        Add(peer.Name, "stop_parent_ms", stop);
-        Add(peer.Name, "messages_1_per_s", one);
-        Add(peer.Name, "messages_1000_per_s", many);
-        Console.WriteLine($"round {round + 1}, {peer.Name}: crash p50 {Percentile(crash, 50):0.0} us, call p50 {Percentile(calls, 50):0} ns, spawn {spawn:0.00} us, start_child {start:0.00} us, stop {stop:0.0} ms, 1 actor {one:N0}/s, 1,000 actors {many:N0}/s");
+        if (only.Contains("spawn"))
+        {
+            Record("spawn_us", await peer.SpawnAsync(s.Spawns), "spawn {0:0.00} us");
+        }
+
+        if (only.Contains("call"))
+        {
+            var calls = await peer.CallAsync(s.Calls);
+            Record("call_p50_ns", Percentile(calls, 50), "call p50 {0:0} ns");
+            Record("call_p99_ns", Percentile(calls, 99), null);
+        }
+
+        if (only.Contains("start_child"))
+        {
+            Record("start_child_us", await peer.StartChildrenAsync(s.Children), "start_child {0:0.00} us");
+            Record("stop_parent_ms", await peer.StopParentAsync(), "stop {0:0.0} ms");
+        }
+
+        if (only.Contains("messages"))
+        {
+            Record("messages_1_per_s", await peer.MessagesAsync(1, s.Messages), "1 actor {0:N0}/s");
+            Record("messages_1000_per_s", await peer.MessagesAsync(1000, s.Messages), "1,000 actors {0:N0}/s");
+        }
+
+        if (record)
+        {
+            Console.WriteLine($"round {round + 1}, {peer.Name}: {string.Join(", ", line)}");
+        }
+
+        void Record(string key, double value, string? shown)
+        {
+            if (!record)
+            {
+                return;
+            }
+
+            Add(peer.Name, key, value);
+            if (shown is not null)
+            {
+                line.Add(string.Format(CultureInfo.InvariantCulture, shown, value));
+            }
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 
@@ -39,7 +40,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     {
         get
         {
-            lock (_outbox)
+            lock (_outbox.Gate)
             {
                 return _outbox.Count + (_inbox?.Count ?? 0);
             }
@@ -56,7 +57,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     internal bool LooksIdle => _inbox is not { Count: > 0 } && Volatile.Read(ref _outbox.Count) == 0;
 
     /// <summary>The lock that guards the process's state.</summary>
-    internal object Sync => _outbox;
+    internal Lock Sync => _outbox.Gate;
 
     /// <summary>Puts a message in the mailbox, or hands it to the waiting receive. False if the process is dead.</summary>
     internal bool Enqueue(object message) => Enqueue(message, cast: false);
@@ -67,7 +68,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     private bool Enqueue(object message, bool cast)
     {
         ITimer? timer = null;
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if (_exitReason is not null)
             {
@@ -90,7 +91,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     private bool EnqueueLocked(object message, bool cast, ref ITimer? timer)
     {
-        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "EnqueueLocked runs under the process's lock");
+        Debug.Assert(_outbox.Gate.IsHeldByCurrentThread, "EnqueueLocked runs under the process's lock");
         if ((_flags & FlagWaiting) != 0 && (_waitMatch is null || _waitMatch(View(message, cast))))
         {
             _flags &= ~FlagWaiting;
@@ -108,7 +109,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     private void Push(Slot slot)
     {
-        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "the outer ring is written under the lock");
+        Debug.Assert(_outbox.Gate.IsHeldByCurrentThread, "the outer ring is written under the lock");
         if (_outbox.Items is null)
         {
             _outbox.Items = new Slot[4];
@@ -167,7 +168,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// <summary>Under the lock: the outer ring's message at <paramref name="index"/>.</summary>
     private Slot RemoveOuterAt(int index)
     {
-        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "the outer ring is read under the lock");
+        Debug.Assert(_outbox.Gate.IsHeldByCurrentThread, "the outer ring is read under the lock");
         Debug.Assert((uint)index < (uint)_outbox.Count, "a removed message is in the ring");
         var slot = RemoveAt(_outbox.Items!, ref _outbox.Head, index);
         _outbox.Count--;
@@ -197,10 +198,21 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         }
 
         var slot = RemoveInnerAt(inbox, 0);
-        Interlocked.MemoryBarrier();
-        if (inbox.Closed)
+        if (!slot.Cast && slot.Message is ICallRequest call)
         {
-            (slot.Message as ICallRequest)?.Fail(_exitReason!);
+            // A call must be failed by one side: the slot is cleared before the mark is read (a full fence, as the
+            // scan on Terminate's side sets the mark before it reads the slots), so this side or the scan sees it.
+            Interlocked.MemoryBarrier();
+            if (inbox.Closed)
+            {
+                call.Fail(_exitReason!);
+                return null;
+            }
+        }
+        else if (inbox.Closed)
+        {
+            // Nothing to fail for anything else; a message taken in the instant the process is killed is one that
+            // was in its mailbox before the kill, as if the kill had come a moment later.
             return null;
         }
 
@@ -235,7 +247,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// </summary>
     private Inbox SwapRings()
     {
-        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "the rings are swapped under the lock");
+        Debug.Assert(_outbox.Gate.IsHeldByCurrentThread, "the rings are swapped under the lock");
         Debug.Assert(_inbox is not { Count: > 0 }, "the rings are swapped only when the inner one is empty");
         AssertRing(_outbox.Items, _outbox.Head, _outbox.Count);
         var inbox = _inbox ??= new Inbox();
@@ -262,7 +274,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// <summary>Removes every queued message that <paramref name="match"/> accepts; returns how many. The process's own.</summary>
     internal int RemoveAll(Predicate<object> match)
     {
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             var removed = 0;
             for (var i = (_inbox?.Count ?? 0) - 1; i >= 0; i--)
@@ -311,7 +323,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
             return new ValueTask<object>(next);
         }
 
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             ThrowIfDead();
             if (_outbox.Count > 0)
@@ -339,6 +351,13 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// </summary>
     internal ValueTask<object?> ReceiveQuietAsync(TimeSpan timeout) => ReceiveCoreAsync(null, timeout, quiet: true);
 
+    /// <summary>The process's own: the next message already in its inner ring, as a quiet receive returns it, without an await.</summary>
+    internal bool TryTakeQuiet([NotNullWhen(true)] out object? message)
+    {
+        message = TakeInner(quiet: true);
+        return message is not null;
+    }
+
     private ValueTask<object?> ReceiveCoreAsync(Predicate<object>? match, TimeSpan timeout, bool quiet)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
@@ -352,7 +371,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         }
 
         short version;
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if (_lastCast)
             {
@@ -411,7 +430,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     private void BeginWaitLocked(Predicate<object>? match, bool quiet)
     {
-        Debug.Assert(System.Threading.Monitor.IsEntered(_outbox), "BeginWaitLocked runs under the process's lock");
+        Debug.Assert(_outbox.Gate.IsHeldByCurrentThread, "BeginWaitLocked runs under the process's lock");
         Debug.Assert((_flags & FlagWaiting) == 0, "at most one receive waits");
         _waiter.Reset();
         _quietWait = quiet;
@@ -423,7 +442,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     private void ArmTimeout(TimeSpan timeout, short version)
     {
         var timer = _node.TimeProvider.CreateTimer(static s => ((WaitTimeout)s!).Fire(), new WaitTimeout(this, version), timeout, Timeout.InfiniteTimeSpan);
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if ((_flags & FlagWaiting) != 0 && _waiter.Version == version && _waitTimer is null)
             {
@@ -438,7 +457,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     private void OnWaitTimeout(short version)
     {
         ITimer? timer;
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if ((_flags & FlagWaiting) == 0 || _waiter.Version != version)
             {
@@ -504,6 +523,10 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// <summary>The outer ring's state, and the process's lock.</summary>
     private sealed class Outbox
     {
+        /// <summary>The process's lock: a <see cref="Lock"/>, whose enter and exit stay in managed code (a monitor's go through the runtime).</summary>
+        public readonly Lock Gate = new();
+
+
         public Slot[]? Items;
         public int Head;
         public int Count;

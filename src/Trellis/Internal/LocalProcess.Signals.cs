@@ -84,7 +84,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>Links unless already linked (one lock when it is, as after a start_link).</summary>
     internal void EnsureLinked(Pid other)
     {
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if (_links is LocalProcess single ? ReferenceEquals(single, other.Process) : _links is HashSet<LocalProcess> set && set.Contains(other.Process!))
             {
@@ -123,9 +123,9 @@ internal sealed partial class LocalProcess : IDownWatcher
         }
 
         var (first, second) = Id < target.Id ? (this, target) : (target, this);
-        lock (first._outbox)
+        lock (first._outbox.Gate)
         {
-            lock (second._outbox)
+            lock (second._outbox.Gate)
             {
                 RemoveLinkLocked(target);
                 target.RemoveLinkLocked(this);
@@ -136,9 +136,9 @@ internal sealed partial class LocalProcess : IDownWatcher
     internal static bool TryLink(LocalProcess a, LocalProcess b)
     {
         var (first, second) = a.Id < b.Id ? (a, b) : (b, a);
-        lock (first._outbox)
+        lock (first._outbox.Gate)
         {
-            lock (second._outbox)
+            lock (second._outbox.Gate)
             {
                 if (a._exitReason is not null || b._exitReason is not null)
                 {
@@ -154,7 +154,7 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     private void AddLinkLocked(LocalProcess other)
     {
-        Debug.Assert(System.Threading.Monitor.IsEntered(Sync), "AddLinkLocked runs under the process's lock");
+        Debug.Assert(Sync.IsHeldByCurrentThread, "AddLinkLocked runs under the process's lock");
         switch (_links)
         {
             case null:
@@ -171,7 +171,7 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     private bool RemoveLinkLocked(LocalProcess other)
     {
-        Debug.Assert(System.Threading.Monitor.IsEntered(Sync), "RemoveLinkLocked runs under the process's lock");
+        Debug.Assert(Sync.IsHeldByCurrentThread, "RemoveLinkLocked runs under the process's lock");
         switch (_links)
         {
             case LocalProcess single when ReferenceEquals(single, other):
@@ -187,7 +187,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>The processes linked to this one (a snapshot).</summary>
     internal List<Pid> LinkedPids()
     {
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             return _links switch
             {
@@ -218,7 +218,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>A linked process exited. Ignored if the link was removed meanwhile (unlink wins).</summary>
     private void OnLinkedExit(LocalProcess from, ExitReason reason)
     {
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if (_exitReason is not null || !RemoveLinkLocked(from))
             {
@@ -256,7 +256,7 @@ internal sealed partial class LocalProcess : IDownWatcher
 
         ITimer? timer = null;
         object? message = null;
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if (_exitReason is not null)
             {
@@ -300,7 +300,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>Adds a monitor on this process; if it is already dead the watcher gets DOWN noproc at once.</summary>
     internal void AddMonitorOrFail(MonitorRef monitor)
     {
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if (_exitReason is null)
             {
@@ -326,7 +326,7 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     private void RemoveMonitor(MonitorRef monitor)
     {
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             switch (_monitors)
             {
@@ -349,7 +349,7 @@ internal sealed partial class LocalProcess : IDownWatcher
         }
 
         bool wasActive;
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             wasActive = monitor.Active;
             monitor.Active = false;
@@ -385,7 +385,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     {
         ITimer? timer = null;
         DownMessage message;
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if (!monitor.Active || _exitReason is not null)
             {
@@ -407,7 +407,7 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>How many processes monitor this one.</summary>
     internal int MonitorCount()
     {
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             return _monitors switch
             {

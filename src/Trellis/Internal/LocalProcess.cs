@@ -69,7 +69,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         get => (Volatile.Read(ref _flags) & FlagTrapExit) != 0;
         set
         {
-            lock (_outbox)
+            lock (_outbox.Gate)
             {
                 _flags = value ? _flags | FlagTrapExit : _flags & ~FlagTrapExit;
             }
@@ -80,7 +80,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     {
         get
         {
-            lock (_outbox)
+            lock (_outbox.Gate)
             {
                 if (_exitReason is not null)
                 {
@@ -218,7 +218,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         ITimer? timer;
         CancellationTokenSource? cts;
         Slot[]? inner;
-        lock (_outbox)
+        lock (_outbox.Gate)
         {
             if (_exitReason is not null)
             {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Trellis.Internal;
 
 namespace Trellis;
@@ -8,6 +9,11 @@ namespace Trellis;
 /// </summary>
 public abstract partial class GenServer
 {
+    private static readonly ConcurrentDictionary<Type, bool> SyncCastTypes = new();
+
+    /// <summary>Whether this server's casts go straight to <see cref="HandleCast"/> (it does not override <see cref="HandleCastAsync"/>).</summary>
+    private bool _syncCast;
+
     /// <summary>Null, then either the <see cref="StartResult"/> (init finished before anyone waited) or the <see cref="StartSignal"/> a starter waits on.</summary>
     private object? _started;
 
@@ -97,6 +103,7 @@ public abstract partial class GenServer
                 return default;
         }
 
+        _syncCast = CastIsSynchronous();
         SignalStarted(StartResult.Ok(Self));
 
         // Leave the starter's thread: the start has returned, the server's own work goes on elsewhere.
@@ -128,13 +135,18 @@ public abstract partial class GenServer
                 }
                 else
                 {
-                    var message = await process.ReceiveQuietAsync(timeout ?? Timeout.InfiniteTimeSpan).ConfigureAwait(false) ?? TimeoutMessage;
-                    if (ReferenceEquals(message, LocalProcess.DeadSentinel))
+                    // A message already taken in is handled without an await, and a cast to a server whose HandleCast
+                    // is synchronous without a ValueTask: the path a stream of casts takes.
+                    if (!process.TryTakeQuiet(out var message))
                     {
-                        return;
+                        message = await process.ReceiveQuietAsync(timeout ?? Timeout.InfiniteTimeSpan).ConfigureAwait(false) ?? TimeoutMessage;
+                        if (ReferenceEquals(message, LocalProcess.DeadSentinel))
+                        {
+                            return;
+                        }
                     }
 
-                    result = await HandleAsync(process, message).ConfigureAwait(false);
+                    result = _syncCast && process.LastReceivedCast ? HandleCast(message) : await HandleAsync(process, message).ConfigureAwait(false);
                 }
             }
             catch (Exception ex)
@@ -152,6 +164,20 @@ public abstract partial class GenServer
             continuation = result.Continuation;
             timeout = result.Timeout;
         }
+    }
+
+    /// <summary>Whether this server's type leaves <see cref="HandleCastAsync"/> as it is (so a cast may call <see cref="HandleCast"/> directly).</summary>
+    private bool CastIsSynchronous()
+    {
+        var type = GetType();
+        if (!SyncCastTypes.TryGetValue(type, out var sync))
+        {
+            // The delegate binds to the override, if there is one: its method's declaring type says whose it is.
+            Func<object, ValueTask<ServerResult>> handler = HandleCastAsync;
+            sync = SyncCastTypes.GetOrAdd(type, handler.Method.DeclaringType == typeof(GenServer));
+        }
+
+        return sync;
     }
 
     /// <summary>The callback for a message. A cast arrives as its bare request, marked as a cast in the mailbox.</summary>
