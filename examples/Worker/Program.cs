@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Trellis;
 using Trellis.Examples.Worker;
 using Trellis.Hosting;
+using Trellis.Hosting.AspNetCore;
 
 // A generic host whose work is a Trellis tree: a flaky BackgroundService that heals, and an ASP.NET Core web
 // application (Kestrel) as a supervised subtree that reports the tree's health.

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Builder;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Trellis.Hosting.Internal;
@@ -48,29 +48,10 @@ public sealed class TrellisBuilder
     /// <param name="restart">Its restart type.</param>
     /// <param name="shutdown">How long its StopAsync may take; 5 seconds by default.</param>
     /// <returns>This builder.</returns>
-    public TrellisBuilder AddHostedService<TService>(string? id = null, RestartType restart = RestartType.Permanent, Shutdown? shutdown = null)
+    public TrellisBuilder AddHostedService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(string? id = null, RestartType restart = RestartType.Permanent, Shutdown? shutdown = null)
         where TService : class, IHostedService
     {
         _children.Add(sp => HostedServiceChild.Spec(id ?? typeof(TService).Name, () => ActivatorUtilities.CreateInstance<TService>(sp), restart, shutdown ?? Shutdown.DefaultWorker));
-        return this;
-    }
-
-    /// <summary>
-    /// Runs an ASP.NET Core web application (Kestrel) as a supervised subtree: a supervisor whose one worker builds the
-    /// application, starts it, and stops it within <paramref name="shutdown"/> when the tree stops. A web application
-    /// that stops by itself, or fails to start, is restarted per <paramref name="restart"/>. The builder it is given
-    /// has a lifetime that leaves Ctrl-C and SIGTERM to the outer host, so the application stops only with its tree.
-    /// </summary>
-    /// <param name="id">The subtree's id.</param>
-    /// <param name="build">Configures the given builder and builds the application, at every start; gets the host's services.</param>
-    /// <param name="restart">The subtree's restart type.</param>
-    /// <param name="shutdown">How long Kestrel may take to drain; 10 seconds by default.</param>
-    /// <returns>This builder.</returns>
-    public TrellisBuilder AddWebApplication(string id, Func<IServiceProvider, WebApplicationBuilder, WebApplication> build, RestartType restart = RestartType.Permanent, Shutdown? shutdown = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        ArgumentNullException.ThrowIfNull(build);
-        _children.Add(sp => WebApplicationChild.Spec(id, () => build(sp, WebApplicationChild.CreateBuilder()), restart, shutdown ?? Shutdown.After(TimeSpan.FromSeconds(10))));
         return this;
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Trellis.Hosting.AspNetCore;
 using Trellis.Testing;
 
 namespace Trellis.Hosting.Tests;

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Trellis.Hosting.Internal;
+namespace Trellis.Hosting.AspNetCore.Internal;
 
 /// <summary>A web application as a subtree: a supervisor over one worker that runs Kestrel, the way cowboy sits under its own supervisor.</summary>
 internal static class WebApplicationChild
