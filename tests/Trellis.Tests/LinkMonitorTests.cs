@@ -265,5 +265,29 @@ public class LinkMonitorTests
         Assert.Equal(ExitReason.Of("x"), down.Reason);
     }
 
+    [Fact]
+    public async Task A_caller_that_saw_a_crash_finds_the_supervisor_past_the_restart()
+    {
+        // The links are signalled before callers and monitors hear of an exit: the supervisor has the EXIT in its
+        // mailbox before the caller's CallException, so what the caller asks it next is answered after the restart.
+        await using var probe = new Probe();
+        var flags = new SupervisorFlags { Intensity = 1000, Period = TimeSpan.FromSeconds(60) };
+        var sup = await probe.StartSupervisorAsync(flags, ChildSpec.ForServer("c", static () => new CrashOnCall(), name: "crash-on-call"));
+        for (var i = 0; i < 300; i++)
+        {
+            var before = probe.Node.WhereIs("crash-on-call");
+            await Assert.ThrowsAsync<CallException>(async () => await GenServer.CallAsync(before, "crash"));
+            var lookup = await Supervisor.WhichChildAsync(sup, "c");
+            Assert.True(lookup.IsOk, lookup.ToString());
+            Assert.NotEqual(before, lookup.Child!.Pid);
+            Assert.Equal(lookup.Child.Pid, probe.Node.WhereIs("crash-on-call"));
+        }
+    }
+
     private static Task WaitTrapping(Pid pid) => Trapping[pid].Task.WaitAsync(Probe.Deadline);
+
+    private sealed class CrashOnCall : GenServer
+    {
+        protected override ServerResult HandleCall(object request, From from) => throw new InvalidOperationException("crash");
+    }
 }

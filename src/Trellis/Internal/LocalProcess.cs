@@ -249,10 +249,13 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         timer?.Dispose();
         _node.OnProcessExited(this, reason);
         CancelToken(cts);
+
+        // The links first: by the time a caller, a monitor or a waiter hears of this exit, every linked process (a
+        // supervisor) has the exit signal in its mailbox, so what the caller asks it next comes after the restart.
+        SignalLinks(links, reason);
         Extension?.OnExit(reason);
         FailCalls(leftovers, head, count, reason);
         FailInnerCalls(inner, reason);
-        SignalLinks(links, reason);
         SignalMonitors(monitors, reason);
         if (wakeWaiter)
         {
