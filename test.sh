@@ -22,7 +22,8 @@ status=0
 # Release is what ships; Debug runs the same tests once more with the invariants' Debug.Assert compiled in (a failed
 # assert ends the test host, so the run fails).
 # The packages (libraries and tools) are packed from the Release build into artifacts/packages, where the package
-# tests install them into fresh projects; those tests run once, with Release.
+# tests install them into fresh projects; those tests run once, with Release. The native supervise is published to
+# artifacts/supervise once, and both runs test it.
 for configuration in Release Debug; do
     echo "== $configuration"
     dotnet build Trellis.slnx -c "$configuration"
@@ -30,6 +31,8 @@ for configuration in Release Debug; do
     if [ "$configuration" = Release ]; then
         rm -rf artifacts/packages
         dotnet pack Trellis.slnx -c Release --no-build -o artifacts/packages >/dev/null
+        # supervise as it ships, NativeAOT: the supervise tests run this binary.
+        dotnet publish src/Trellis.Supervise -c Release -r linux-x64 -p:PublishAot=true -o artifacts/supervise >/dev/null
     else
         filter=(--filter "FullyQualifiedName!~Trellis.Packages.Tests")
     fi

@@ -23,8 +23,13 @@ done
 if ((${#need[@]})); then apt-get install -y -qq "${need[@]}" >/dev/null; fi
 gcc -O2 -o "$work/crashchild" "$here/crashchild.c"
 gcc -O2 -o "$work/floor" "$here/floor.c"
-dotnet build "$root/src/Trellis.Supervise" -c Release -v q -nologo >/dev/null
-SV="$root/src/Trellis.Supervise/bin/Release/net10.0/supervise"
+gcc -O2 -o "$work/stamp" "$here/stamp.c"
+# supervise as it ships: the NativeAOT binary (TRELLIS_SUPERVISE names a built one instead).
+SV=${TRELLIS_SUPERVISE:-}
+if [ -z "$SV" ]; then
+    dotnet publish "$root/src/Trellis.Supervise" -c Release -r linux-x64 -p:PublishAot=true -o "$work/native" -v q -nologo >/dev/null
+    SV="$work/native/supervise"
+fi
 DT_SUPERVISE=/usr/bin/supervise
 
 starts() { if [ -f "$1" ]; then grep -c '^S' "$1" || true; else echo 0; fi; }
@@ -32,7 +37,7 @@ wait_starts() { while [ "$(starts "$1")" -lt "$2" ]; do sleep 0.05; done; }
 rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$1/status"; }
 row() { printf '%-44s %s\t%s\n' "$1" "$(python3 "$here/stats.py" "$2")" "$3"; }
 
-printf '%-44s %s\t%s\t%s\t%s\n' "supervisor" "restarts" "p50 ms" "p99 ms" "RSS"
+printf '%-44s %s\t%s\t%s\t%s\t%s\t%s\n' "supervisor" "restarts" "p50 ms" "p99 ms" "first ms" "spawn ms" "RSS"
 
 # The floor.
 log=$work/floor.log
@@ -43,7 +48,7 @@ row "C fork/exec/waitpid loop (floor)" "$log" "-"
 for delay in 0 1; do
     d=$work/trellis$delay; log=$d.log; mkdir -p "$d"
     count=$N; [ "$delay" = 1 ] && count=$(( N < 20 ? N : 20 ))
-    CRASH_LOG=$log "$SV" -p "$d/st" -f "$work/crashchild" --restart-delay $delay --foreground 2>/dev/null &
+    CRASH_LOG=$log "$work/stamp" "$SV" -p "$d/st" -f "$work/crashchild" --restart-delay $delay --foreground 2>/dev/null &
     pid=$!
     wait_starts "$log" $((count + 1))
     mem=$(rss $pid)
@@ -54,7 +59,7 @@ done
 uptime_rows() {
     local name=$1 start=$3 stop=$4 count=${TOOL_N:-$N}
     log=$CRASH_LOG
-    eval "$start" &
+    eval "exec $work/stamp ${start#exec }" &
     local pid=$!
     wait_starts "$log" $((count + 1))
     local mem; mem=$(rss $pid)

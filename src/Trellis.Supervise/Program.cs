@@ -40,10 +40,6 @@ internal static class Program
             return Background.Start(args);
         }
 
-        // Compiled methods instead of ReadyToRun code: of the ready-made code in the framework supervise would touch
-        // whole pages for a few methods; compiling only the methods it runs costs 0.4 s at start and keeps its RSS
-        // near 35 MB instead of 40. The variable works only before the runtime starts, hence the re-exec.
-        RuntimeVariables.Ensure("TRELLIS_SUPERVISE_REEXEC", ("DOTNET_ReadyToRun", "0"));
         return RunAsync(options).GetAwaiter().GetResult();
     }
 
@@ -124,8 +120,6 @@ internal static class Program
             Log.Started(logger, Environment.ProcessId, dir.Path, program.CommandText());
             await using var node = new Node(new NodeOptions { Name = "supervise", TimeProvider = time, LoggerFactory = log });
 
-            // The first crash is restarted as quickly as the hundredth.
-            await Warmup.RunAsync(node, time);
             var setup = new ServiceSetup(dir, options, config, program, logger, new Alarmer(node, logger, dir.Module, dir.Path), time);
             var start = await GenServer.StartAsync(node, () => new ServiceServer(setup));
             if (!start.IsOk)

@@ -32,29 +32,29 @@ public class ControlTests
     }
 
     [Fact]
-    public async Task RuntimeSettingsOfSupervise_AreNotPassedToTheProgram_AndSuperviseKeepsItsPidAndName()
+    public async Task NativeSupervise_RunsAsItselfWithNoRuntimeLeftInItsProgramsEnvironment()
     {
-        // supervise re-executes itself once with DOTNET_ReadyToRun=0 (a smaller RSS); the program must not inherit it.
+        // The native binary needs no re-exec and no runtime variables: its pid is the one started, its name and
+        // executable are supervise's, and the program gets the environment supervise got, nothing added.
         await using var d = new SupervisedDir();
         var env = Path.Combine(d.Root, "env");
         var foreground = d.StartForeground("--shell", "-f", $"env > {env}.tmp; mv {env}.tmp {env}; exec sleep 600");
         await d.WaitForPidAsync(p => p > 0);
         await d.WaitUntilAsync(() => File.Exists(env), "the program's environment");
         var lines = File.ReadAllLines(env);
-        Assert.DoesNotContain(lines, l => l.StartsWith("DOTNET_ReadyToRun=", StringComparison.Ordinal));
-        Assert.DoesNotContain(lines, l => l.StartsWith("TRELLIS_", StringComparison.Ordinal));
+        var own = File.ReadAllText($"/proc/{foreground.Id}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(
+            lines.Where(l => l.StartsWith("DOTNET_", StringComparison.Ordinal) || l.StartsWith("TRELLIS_", StringComparison.Ordinal)),
+            l => Assert.Contains(l, own));
+        Assert.DoesNotContain(own, l => l.StartsWith("DOTNET_ReadyToRun=", StringComparison.Ordinal) || l.StartsWith("TRELLIS_SUPERVISE", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("PATH=", StringComparison.Ordinal));
-        if (!SupervisedDir.SupervisePath.EndsWith(".dll", StringComparison.Ordinal))
-        {
-            Assert.Equal("supervise", File.ReadAllText($"/proc/{foreground.Id}/comm").Trim());
-        }
+        Assert.Equal("supervise", File.ReadAllText($"/proc/{foreground.Id}/comm").Trim());
+        Assert.Equal(Path.GetFullPath(SupervisedDir.SupervisePath), new FileInfo($"/proc/{foreground.Id}/exe").LinkTarget);
 
-        Assert.Contains("DOTNET_ReadyToRun=0", File.ReadAllText($"/proc/{foreground.Id}/environ"), StringComparison.Ordinal);
-
-        // The re-exec leaves no diagnostics socket of the first runtime behind.
+        // No runtime diagnostics socket either: the native binary runs no diagnostic server.
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{foreground.Id}-*-socket"));
         d.Control("dx");
         await SupervisedDir.WaitForExitAsync(foreground.Id);
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{foreground.Id}-*-socket"));
     }
 
     [Fact]

@@ -26,35 +26,47 @@ internal sealed class SupervisedDir : IAsyncDisposable
 
     public string File(string name) => Path.Combine(StatusPath, name);
 
-    public static string SupervisePath
-    {
-        get
-        {
-            var apphost = Path.Combine(AppContext.BaseDirectory, "supervise");
-            return System.IO.File.Exists(apphost) ? apphost : Path.Combine(AppContext.BaseDirectory, "supervise.dll");
-        }
-    }
+    /// <summary>
+    /// supervise as it ships: the NativeAOT binary test.sh publishes to artifacts/supervise (or the one
+    /// <c>TRELLIS_SUPERVISE</c> names). The black-box tests never run the JIT build.
+    /// </summary>
+    public static string SupervisePath { get; } = FindNative();
 
     public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? cwd = null)
     {
-        var exe = SupervisePath;
-        var psi = new ProcessStartInfo(exe.EndsWith(".dll", StringComparison.Ordinal) ? "dotnet" : exe)
+        var psi = new ProcessStartInfo(SupervisePath)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = cwd ?? Environment.CurrentDirectory,
         };
-        if (exe.EndsWith(".dll", StringComparison.Ordinal))
-        {
-            psi.ArgumentList.Add(exe);
-        }
-
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
         }
 
         return psi;
+    }
+
+    private static string FindNative()
+    {
+        if (Environment.GetEnvironmentVariable("TRELLIS_SUPERVISE") is { Length: > 0 } named)
+        {
+            return named;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "Trellis.slnx")))
+            {
+                var native = Path.Combine(dir.FullName, "artifacts", "supervise", "supervise");
+                return System.IO.File.Exists(native)
+                    ? native
+                    : throw new InvalidOperationException($"no native supervise at {native}: run `dotnet publish src/Trellis.Supervise -c Release -r linux-x64 -p:PublishAot=true -o artifacts/supervise` (test.sh does)");
+            }
+        }
+
+        throw new InvalidOperationException("the repository root (Trellis.slnx) is not above " + AppContext.BaseDirectory);
     }
 
     /// <summary>Runs supervise to completion (the background start, or a command that fails).</summary>
