@@ -100,7 +100,7 @@ public sealed class AccessRulesTests
     [Fact]
     public void The_refusal_log_passes_a_burst_per_window_and_counts_the_rest()
     {
-        var time = new Trellis.Testing.ManualTimeProvider();
+        var time = new Trellis.Testing.TestClock();
         var gate = new RateGate(time, burst: 2, window: TimeSpan.FromMinutes(1));
         Assert.True(gate.TryPass(out var held));
         Assert.Equal(0, held);

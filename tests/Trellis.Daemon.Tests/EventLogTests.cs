@@ -8,7 +8,7 @@ public sealed class EventLogTests
     [Fact]
     public void Restart_buckets_count_each_restart_once_in_its_bucket_and_forget_what_is_older_than_the_window()
     {
-        var time = new Trellis.Testing.ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var time = new Trellis.Testing.TestClock(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var log = new EventLog(time);
         log.Add("a", "restarting", "pid 1");
         log.Add("a", "crashed", "not a restart");

@@ -47,7 +47,7 @@ public sealed class NodeStatusTests
     [Fact]
     public void Backoff_grows_by_its_factor_up_to_max_and_starts_over_after_a_long_run()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
         var config = Service(TimeSpan.Zero, new BackoffConfig { Initial = TimeSpan.FromSeconds(1), Factor = 2, Max = TimeSpan.FromSeconds(5), ResetAfter = TimeSpan.FromMinutes(1) });
         var b = new Backoff();
         Assert.Equal(TimeSpan.Zero, b.Next(config, time, firstStart: true, operatorStart: false));
@@ -74,7 +74,7 @@ public sealed class NodeStatusTests
     [Fact]
     public void Restart_delay_counts_from_the_last_spawn()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
         var config = Service(TimeSpan.FromSeconds(10), backoff: null);
         var b = new Backoff();
         b.Started(time.GetTimestamp());

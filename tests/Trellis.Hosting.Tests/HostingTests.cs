@@ -248,7 +248,7 @@ public class HostingTests
     public async Task Health_DegradedWithinThePeriod_HealthyAfterIt_UnhealthyAfterGivingUp()
     {
         var journal = new Journal();
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
         using var host = Build(t => t.AddHostedService<CrashTwice>(), journal, time, new() { ["Trellis:Period"] = "00:00:30" });
         await host.StartAsync();
         await journal.WaitUntil(j => j.Count("run") == 3);
@@ -259,7 +259,7 @@ public class HostingTests
         await host.StopAsync();
 
         var doomed = new Journal();
-        using var failing = Build(t => t.AddHostedService<AlwaysCrashes>(), doomed, new ManualTimeProvider());
+        using var failing = Build(t => t.AddHostedService<AlwaysCrashes>(), doomed, new TestClock());
         var lifetime = failing.Services.GetRequiredService<IHostApplicationLifetime>();
         var stopping = new TaskCompletionSource();
         lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());

@@ -19,7 +19,7 @@ public class StartDelayTests
     public async Task Start_AnswersAtOnceAndSpawnsWhenTheDelayIsUp()
     {
         await using var probe = new Probe();
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var lines = new EventLog();
         var start = await ProgramChild.StartAsync(probe.Node, Delayed("echo started $$; exec sleep 600", lines, TimeSpan.FromMinutes(1)), clock);
         Assert.True(start.IsOk);
@@ -47,7 +47,7 @@ public class StartDelayTests
     public async Task ShutdownDuringTheDelay_EndsTheChildWithNothingSpawned()
     {
         await using var probe = new Probe();
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var lines = new EventLog();
         var spec = ProgramChild.Spec("d", Delayed("echo started; exec sleep 600", lines, TimeSpan.FromHours(1)), clock);
         var sup = await probe.StartSupervisorAsync(Flags, spec);
@@ -68,7 +68,7 @@ public class StartDelayTests
     public async Task DelayedChild_DoesNotHoldUpItsSupervisor()
     {
         await using var probe = new Probe();
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var lines = new EventLog();
         var sup = await probe.StartSupervisorAsync(
             Flags with { Strategy = Strategy.RestForOne },
@@ -88,7 +88,7 @@ public class StartDelayTests
     public async Task SpawnFailingWhenTheDelayIsUp_EndsTheChildWithTheFailure()
     {
         await using var probe = new Probe();
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var spec = ProgramChild.Spec("x", new ProgramSpec { FileName = "no-such-program-xyz", StartDelay = TimeSpan.FromSeconds(1) }, clock) with
         {
             Restart = RestartType.Temporary,

@@ -8,7 +8,7 @@ public class SlidingWindowTests
     [Fact]
     public void AnEventCountsUntilThePeriodHasPassedInWholeSeconds()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
         var window = new SlidingWindow(time, TimeSpan.FromSeconds(5));
         Assert.Equal(1, window.Add());
         time.Advance(TimeSpan.FromSeconds(5));
@@ -23,7 +23,7 @@ public class SlidingWindowTests
     [Fact]
     public void AZeroPeriodCountsOnlyTheCurrentStep()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
         var window = new SlidingWindow(time, TimeSpan.Zero);
         window.Add();
         Assert.Equal(2, window.Add());
@@ -34,7 +34,7 @@ public class SlidingWindowTests
     [Fact]
     public void AFinerResolutionCountsInItsSteps()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
         var window = new SlidingWindow(time, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(1));
         window.Add();
         time.Advance(TimeSpan.FromMilliseconds(500));
@@ -46,7 +46,7 @@ public class SlidingWindowTests
     [Fact]
     public void BadArgumentsAreRefused()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
         Assert.Throws<ArgumentOutOfRangeException>(() => new SlidingWindow(time, TimeSpan.FromSeconds(-1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SlidingWindow(time, TimeSpan.FromSeconds(1), TimeSpan.Zero));
     }

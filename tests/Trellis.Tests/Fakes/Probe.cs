@@ -7,13 +7,13 @@ public sealed class Probe : IAsyncDisposable
 {
     public Probe(bool manualTime = false, string name = "trellis", Microsoft.Extensions.Logging.ILoggerFactory? logging = null)
     {
-        Time = manualTime ? new ManualTimeProvider() : null;
+        Time = manualTime ? new TestClock() : null;
         Node = new Node(new NodeOptions { Name = name, TimeProvider = (TimeProvider?)Time ?? TimeProvider.System, LoggerFactory = logging });
     }
 
     public Node Node { get; }
 
-    public ManualTimeProvider? Time { get; }
+    public TestClock? Time { get; }
 
     public EventLog Log { get; } = new();
 
