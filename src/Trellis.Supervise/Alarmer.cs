@@ -1,11 +1,14 @@
-using System.Net.Mail;
+using MailKit.Net.Smtp;
+using MimeKit;
 using Microsoft.Extensions.Logging;
 using Trellis.OsProcess;
 
 namespace Trellis.Supervise;
 
 /// <summary>
-/// Delivers an alarm: mail to every alarm_mail address through the configured SMTP server, the alarm_command with
+/// Delivers an alarm: mail to every alarm_mail address through the configured SMTP relay (MailKit: STARTTLS or TLS as
+/// smtp_tls says, smtp_user and smtp_password when set, the relay's certificate checked against the system's roots and
+/// smtp_ca_file's), the alarm_command with
 /// the alarm in its environment, and a log line for alarm_gsm (kept and reported, not sent: there is no gateway).
 /// </summary>
 internal sealed class Alarmer
@@ -57,27 +60,45 @@ internal sealed class Alarmer
 
         try
         {
-            using var mail = new MailMessage
-            {
-                From = new MailAddress(config.MailFrom),
-                Subject = $"[supervise] {_module}: {message}",
-                Body = $"module: {_module}\nstatus directory: {_directory}\nhost: {Environment.MachineName}\n\n{message}\n",
-            };
+            var mail = new MimeMessage { Subject = $"[supervise] {_module}: {message}" };
+            mail.From.Add(MailboxAddress.Parse(config.MailFrom));
             foreach (var to in config.AlarmMail)
             {
-                mail.To.Add(new MailAddress(to));
+                mail.To.Add(MailboxAddress.Parse(to));
             }
 
-            using var client = new SmtpClient(config.SmtpHost, config.SmtpPort) { DeliveryMethod = SmtpDeliveryMethod.Network };
+            mail.Body = new TextPart("plain") { Text = $"module: {_module}\nstatus directory: {_directory}\nhost: {Environment.MachineName}\n\n{message}\n" };
+            using var client = new SmtpClient { Timeout = (int)DeliveryTimeout.TotalMilliseconds };
+            using var trusted = config.SmtpCaFile is { } ca ? RelayTrust.Load(ca) : null;
+            if (trusted is not null)
+            {
+                client.ServerCertificateValidationCallback = trusted.Validate;
+            }
+
             using var cts = new CancellationTokenSource(DeliveryTimeout);
-            await client.SendMailAsync(mail, cts.Token).ConfigureAwait(false);
+            await client.ConnectAsync(config.SmtpHost, config.SmtpPort, Secure(config), cts.Token).ConfigureAwait(false);
+            if (config.SmtpUser is { } user)
+            {
+                await client.AuthenticateAsync(user, config.SmtpPassword ?? string.Empty, cts.Token).ConfigureAwait(false);
+            }
+
+            await client.SendAsync(mail, cts.Token).ConfigureAwait(false);
+            await client.DisconnectAsync(true, cts.Token).ConfigureAwait(false);
             Log.AlarmSent(_log, "mail");
         }
-        catch (Exception ex) when (ex is SmtpException or FormatException or OperationCanceledException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is MailKit.ProtocolException or MailKit.CommandException or ParseException or OperationCanceledException or InvalidOperationException or IOException or System.Net.Sockets.SocketException or MailKit.Security.AuthenticationException or System.Security.Authentication.AuthenticationException)
         {
             Log.AlarmFailed(_log, "mail", ex.Message);
         }
     }
+
+    private static MailKit.Security.SecureSocketOptions Secure(SuperviseConfig config) => config.SmtpTls switch
+    {
+        SmtpTls.StartTls => MailKit.Security.SecureSocketOptions.StartTls,
+        SmtpTls.Tls => MailKit.Security.SecureSocketOptions.SslOnConnect,
+        SmtpTls.None => MailKit.Security.SecureSocketOptions.None,
+        _ => MailKit.Security.SecureSocketOptions.Auto,
+    };
 
     private async Task CommandAsync(string command, string evt, string message)
     {

@@ -18,7 +18,7 @@ internal static class ConfigParser
     [
         "alarm_interval", "alarm_mail", "alarm_gsm", "max_tries", "max_tries_if_coredumped",
         "restart_delay", "shutdown_timeout", "stop_signal", "smtp_server", "mail_from", "alarm_command", "core_limit",
-        "status_layout",
+        "status_layout", "smtp_tls", "smtp_user", "smtp_password", "smtp_ca_file",
     ];
 
     public static SuperviseConfig? Load(string file, string module, SuperviseConfig defaults, List<string> warnings, out string? error)
@@ -34,7 +34,30 @@ internal static class ConfigParser
             return null;
         }
 
-        return Parse(lines, file, module, defaults, warnings, out error);
+        var config = Parse(lines, file, module, defaults, warnings, out error);
+        if (config is { SmtpPassword: not null, SmtpUser: null })
+        {
+            error = $"{file}: smtp_password is set but smtp_user is not";
+            return null;
+        }
+
+        if (config?.SmtpPassword is not null && ReadableByOthers(file) is { } mode)
+        {
+            // A password in a file others can read is no longer a secret: refuse rather than use it.
+            error = $"{file}: holds smtp_password but its mode is {mode}, readable by others: chmod 600 {file}";
+            return null;
+        }
+
+        return config;
+    }
+
+    /// <summary>The file's mode in octal when its group or others may read it; null when only its owner may.</summary>
+    private static string? ReadableByOthers(string file)
+    {
+        var mode = File.GetUnixFileMode(file);
+        return (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0
+            ? "0" + Convert.ToString((int)mode & 0x1ff, 8)
+            : null;
     }
 
     public static SuperviseConfig? Parse(
@@ -233,6 +256,22 @@ internal static class ConfigParser
                 }
 
                 return c with { SmtpHost = parts[0], SmtpPort = port };
+            case "smtp_tls":
+                return value switch
+                {
+                    "auto" => c with { SmtpTls = SmtpTls.Auto },
+                    "starttls" => c with { SmtpTls = SmtpTls.StartTls },
+                    "tls" => c with { SmtpTls = SmtpTls.Tls },
+                    "none" => c with { SmtpTls = SmtpTls.None },
+                    _ => Fail(where, key, value, "auto, starttls, tls or none", out error),
+                };
+            case "smtp_user":
+                return c with { SmtpUser = value.Length == 0 ? null : value };
+            case "smtp_password":
+                // The value is never repeated in an error or a log line.
+                return value.Length == 0 ? Fail(where, key, "(empty)", "a password", out error) : c with { SmtpPassword = value };
+            case "smtp_ca_file":
+                return File.Exists(value) ? c with { SmtpCaFile = value } : Fail(where, key, value, "a readable PEM file", out error);
             case "mail_from":
                 return value.Contains('@', StringComparison.Ordinal) ? c with { MailFrom = value } : Fail(where, key, value, "an address", out error);
             case "alarm_command":

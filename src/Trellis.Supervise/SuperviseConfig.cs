@@ -34,6 +34,18 @@ internal sealed record SuperviseConfig
 
     public string MailFrom { get; init; } = "supervise@localhost";
 
+    /// <summary>smtp_tls: how the connection to the relay is secured.</summary>
+    public SmtpTls SmtpTls { get; init; } = SmtpTls.Auto;
+
+    /// <summary>smtp_user: the account to authenticate as; none when null.</summary>
+    public string? SmtpUser { get; init; }
+
+    /// <summary>smtp_password: its password (only from a file others cannot read; never logged).</summary>
+    public string? SmtpPassword { get; init; }
+
+    /// <summary>smtp_ca_file: PEM certificates trusted for the relay, besides the system's.</summary>
+    public string? SmtpCaFile { get; init; }
+
     public string? AlarmCommand { get; init; }
 
     public ulong? CoreLimit { get; init; }
@@ -46,4 +58,20 @@ internal sealed record SuperviseConfig
     public int EffectiveMaxTries => AlarmsOn ? MaxTries : 0;
 
     public int EffectiveMaxTriesIfCoreDumped => AlarmsOn ? MaxTriesIfCoreDumped : 0;
+}
+
+/// <summary>How supervise secures its connection to the SMTP relay.</summary>
+internal enum SmtpTls
+{
+    /// <summary>STARTTLS when the relay offers it, implicit TLS on port 465, else plain.</summary>
+    Auto,
+
+    /// <summary>STARTTLS, and no mail when the relay does not offer it.</summary>
+    StartTls,
+
+    /// <summary>TLS from the first byte (SMTPS, usually port 465).</summary>
+    Tls,
+
+    /// <summary>Plain text: only for a relay on the same machine.</summary>
+    None,
 }

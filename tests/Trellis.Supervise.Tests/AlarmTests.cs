@@ -15,7 +15,7 @@ public class AlarmTests
         d.StartForeground("-f", "sleep 600", "-F", conf, "--restart-delay", "0");
         var first = await d.WaitForPidAsync(p => p > 0);
         Process.GetProcessById(first).Kill();
-        var (to, data) = await smtp.NextAsync();
+        var (to, data, _, _) = await smtp.NextAsync();
         Assert.Equal(["ops@example.org", "dev@example.org"], to);
         Assert.Contains("Subject: [supervise] mailer:", data, StringComparison.Ordinal);
         Assert.Contains("killed by SIGKILL", data, StringComparison.Ordinal);
@@ -29,6 +29,56 @@ public class AlarmTests
         await d.WaitForNewPidAsync(second);
         await d.WaitUntilAsync(() => d.Log.Contains($"pid {second} died", StringComparison.Ordinal), "the second death");
         Assert.Equal(1, d.Log.Split('\n').Count(l => l.Contains("alarm sent by mail", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task AlarmMail_GoesThroughARelayThatInsistsOnStartTlsAndAuth_AndThePasswordIsNeverLogged()
+    {
+        await using var d = new SupervisedDir("mailer");
+        var ca = Path.Combine(d.Root, "relay.pem");
+        await using var smtp = new SmtpSink(requireTls: true, requireAuth: ("alarms", "s3cret-Pa55"), certificatePem: ca);
+        var conf = Path.Combine(d.Root, "supervise.conf");
+        await File.WriteAllTextAsync(conf, $"[global]\nalarm_interval : 60\nalarm_mail : ops@example.org\nsmtp_server : 127.0.0.1:{smtp.Port}\nsmtp_tls : starttls\nsmtp_user : alarms\nsmtp_password : s3cret-Pa55\nsmtp_ca_file : {ca}\nmail_from : sv@example.org\n");
+        File.SetUnixFileMode(conf, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        d.StartForeground("-f", "sleep 600", "-F", conf, "--restart-delay", "0");
+        var first = await d.WaitForPidAsync(p => p > 0);
+        Process.GetProcessById(first).Kill();
+        var mail = await smtp.NextAsync();
+        Assert.True(mail.Tls, "the alarm went in the clear");
+        Assert.Equal("alarms", mail.User);
+        Assert.Equal(["ops@example.org"], mail.To);
+        await d.WaitUntilAsync(() => d.Log.Contains("alarm sent by mail", StringComparison.Ordinal), "the alarm's log line");
+        Assert.DoesNotContain("s3cret-Pa55", d.Log + d.WarningLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AlarmMail_WithAWrongPassword_IsLoggedAsFailed_WithoutThePassword()
+    {
+        await using var d = new SupervisedDir("mailer");
+        var ca = Path.Combine(d.Root, "relay.pem");
+        await using var smtp = new SmtpSink(requireTls: true, requireAuth: ("alarms", "right-one"), certificatePem: ca);
+        var conf = Path.Combine(d.Root, "supervise.conf");
+        await File.WriteAllTextAsync(conf, $"[global]\nalarm_interval : 60\nalarm_mail : ops@example.org\nsmtp_server : 127.0.0.1:{smtp.Port}\nsmtp_user : alarms\nsmtp_password : wrong-one-42\nsmtp_ca_file : {ca}\n");
+        File.SetUnixFileMode(conf, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        d.StartForeground("-f", "sleep 600", "-F", conf, "--restart-delay", "0");
+        Process.GetProcessById(await d.WaitForPidAsync(p => p > 0)).Kill();
+        Assert.StartsWith("AUTH: 535", await smtp.NextRefusalAsync(), StringComparison.Ordinal);
+        await d.WaitUntilAsync(() => d.Log.Contains("alarm not delivered by mail", StringComparison.Ordinal) || d.WarningLog.Contains("alarm not delivered by mail", StringComparison.Ordinal), "the failed alarm's log line");
+        Assert.DoesNotContain("wrong-one-42", d.Log + d.WarningLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APasswordInAConfOthersCanRead_IsRefused_NamingTheFileNotThePassword()
+    {
+        await using var d = new SupervisedDir("mailer");
+        var conf = Path.Combine(d.Root, "supervise.conf");
+        await File.WriteAllTextAsync(conf, "[global]\nsmtp_server : 127.0.0.1:25\nsmtp_user : alarms\nsmtp_password : hunter2-xyz\n");
+        File.SetUnixFileMode(conf, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var (code, _, err) = await SupervisedDir.RunAsync("-p", d.StatusPath, "-f", "sleep 600", "-F", conf);
+        Assert.Equal(100, code);
+        Assert.Contains($"{conf}: holds smtp_password but its mode is 0644, readable by others: chmod 600", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-xyz", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(d.File("status")), "nothing was started");
     }
 
     [Fact]

@@ -123,4 +123,21 @@ public class ConfigTests
         Assert.Equal([0xb9, 0x30, 0, 0, 0, (byte)'d', 1, 1], runit[12..]);
         Assert.Equal(time.ToUnixTimeMilliseconds(), StatusRecord.Decode(seed, StatusLayout.Seed)!.Value.Changed.ToUnixTimeMilliseconds());
     }
+
+    [Fact]
+    public void SmtpRelaySettings_AreReadAndCheckedWithoutEchoingThePassword()
+    {
+        var ok = Parse("[global]\nsmtp_server : mail.example.org:587\nsmtp_tls : starttls\nsmtp_user : alarms\nsmtp_password : pw-1", "m", out var error)!;
+        Assert.Null(error);
+        Assert.Equal(("mail.example.org", 587, SmtpTls.StartTls, "alarms", "pw-1"), (ok.SmtpHost, ok.SmtpPort, ok.SmtpTls, ok.SmtpUser, ok.SmtpPassword));
+        Assert.Equal(SmtpTls.Tls, Parse("[global]\nsmtp_tls : tls", "m", out _)!.SmtpTls);
+        Assert.Equal(SmtpTls.Auto, Parse("[global]\nsmtp_server : h", "m", out _)!.SmtpTls);
+
+        Assert.Null(Parse("[global]\nsmtp_tls : maybe", "m", out error));
+        Assert.Equal("supervise.conf:2: smtp_tls 'maybe' is not auto, starttls, tls or none", error);
+        Assert.Null(Parse("[global]\nsmtp_password :", "m", out error));
+        Assert.DoesNotContain("pw", error!, StringComparison.Ordinal);
+        Assert.Null(Parse("[global]\nsmtp_ca_file : /nonexistent/ca.pem", "m", out error));
+        Assert.Contains("a readable PEM file", error!, StringComparison.Ordinal);
+    }
 }
