@@ -31,8 +31,12 @@ for configuration in Release Debug; do
     if [ "$configuration" = Release ]; then
         rm -rf artifacts/packages
         dotnet pack Trellis.slnx -c Release --no-build -o artifacts/packages >/dev/null
-        # supervise as it ships, NativeAOT: the supervise tests run this binary.
+        # supervise as it ships, NativeAOT: the supervise tests run this binary. The same for the native trellis
+        # client, with the daemon's binary in daemon/ beside it for `trellis up` to hand over to.
         dotnet publish src/Trellis.Supervise -c Release -r linux-x64 -p:PublishAot=true -o artifacts/supervise >/dev/null
+        rm -rf artifacts/trellis
+        dotnet publish src/Trellis.Cli -c Release -r linux-x64 -p:PublishAot=true -o artifacts/trellis >/dev/null
+        dotnet publish src/Trellis.Daemon -c Release --no-build -o artifacts/trellis/daemon >/dev/null
     else
         filter=(--filter "FullyQualifiedName!~Trellis.Packages.Tests")
     fi

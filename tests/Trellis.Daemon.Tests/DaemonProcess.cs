@@ -57,18 +57,21 @@ internal sealed class DaemonProcess : IAsyncDisposable
     private static string Configuration => AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
 
     /// <summary>Writes <paramref name="yaml"/> to a new directory and starts the daemon on it.</summary>
-    public static DaemonProcess Launch(string yaml, params string[] extra)
+    public static DaemonProcess Launch(string yaml, params string[] extra) => LaunchWith(TrellisCommand, yaml, extra);
+
+    /// <summary>Like <see cref="Launch"/>, with another trellis binary (the native client).</summary>
+    public static DaemonProcess LaunchWith(string command, string yaml, params string[] extra)
     {
         var dir = Directory.CreateTempSubdirectory("trellis-d-").FullName;
         File.WriteAllText(Path.Combine(dir, "tree.yaml"), yaml.Replace("$DIR", dir, StringComparison.Ordinal));
-        return LaunchIn(dir, extra);
+        return LaunchIn(dir, extra, command);
     }
 
     /// <summary>Starts another daemon on the tree file and state directory of <paramref name="earlier"/>, and waits until its tree has started.</summary>
     public static async Task<DaemonProcess> StartAgainAsync(DaemonProcess earlier)
     {
         earlier._keepDir = true;
-        var d = LaunchIn(earlier.Dir);
+        var d = LaunchIn(earlier.Dir, []);
         var first = await Task.WhenAny(d._started.Task, d._exited.Task).WaitAsync(Deadline);
         if (first == d._exited.Task)
         {
@@ -85,9 +88,9 @@ internal sealed class DaemonProcess : IAsyncDisposable
         await _exited.Task.WaitAsync(Deadline);
     }
 
-    private static DaemonProcess LaunchIn(string dir, params string[] extra)
+    private static DaemonProcess LaunchIn(string dir, string[] extra, string? command = null)
     {
-        var info = new ProcessStartInfo(TrellisCommand)
+        var info = new ProcessStartInfo(command ?? TrellisCommand)
         {
             WorkingDirectory = dir,
             RedirectStandardOutput = true,
@@ -115,9 +118,12 @@ internal sealed class DaemonProcess : IAsyncDisposable
     }
 
     /// <summary>Launches and waits until the tree has started.</summary>
-    public static async Task<DaemonProcess> StartAsync(string yaml, params string[] extra)
+    public static Task<DaemonProcess> StartAsync(string yaml, params string[] extra) => StartWithAsync(TrellisCommand, yaml, extra);
+
+    /// <summary>Like <see cref="StartAsync"/>, with another trellis binary (the native client).</summary>
+    public static async Task<DaemonProcess> StartWithAsync(string command, string yaml, params string[] extra)
     {
-        var d = Launch(yaml, extra);
+        var d = LaunchWith(command, yaml, extra);
         var first = await Task.WhenAny(d._started.Task, d._exited.Task).WaitAsync(Deadline);
         if (first == d._exited.Task)
         {
@@ -131,9 +137,12 @@ internal sealed class DaemonProcess : IAsyncDisposable
     public Task<(int Code, string Out, string Err)> CtlAsync(params string[] args) =>
         RunTrellisAsync([.. args, "--socket", Socket]);
 
-    public static async Task<(int Code, string Out, string Err)> RunTrellisAsync(params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunTrellisAsync(params string[] args) => RunWithAsync(TrellisCommand, args);
+
+    /// <summary>Runs <paramref name="command"/> (a trellis binary) with <paramref name="args"/> to its end.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunWithAsync(string command, params string[] args)
     {
-        var info = new ProcessStartInfo(TrellisCommand) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);

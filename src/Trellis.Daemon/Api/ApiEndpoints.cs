@@ -22,7 +22,7 @@ internal static class ApiEndpoints
     private static readonly TimeSpan StreamRefresh = TimeSpan.FromSeconds(1);
 
     /// <summary>Log lines one request may ask for (a subtree's lines are merged by time, then cut to this).</summary>
-    public const int MaxLines = 10_000;
+    public const int MaxLines = Cli.ApiLimits.MaxLines;
 
     public static void Map(IEndpointRouteBuilder app, ServiceTree tree, ILogger logger, DashboardToken? token, Func<string?> dashboardUrl, Func<string?, Task<CommandResult>> reload)
     {

@@ -49,7 +49,7 @@ internal static class UpCommand
             .AddProvider(new ServiceLogLoggerProvider(() => Volatile.Read(ref ownLog))));
         var logger = loggerFactory.CreateLogger("trellis");
 
-        if (SocketPath.PrepareDirectory(socket, config.Admins) is { } dirError)
+        if (SocketDirectory.Prepare(socket, config.Admins) is { } dirError)
         {
             Console.Error.WriteLine("trellis: " + dirError);
             return ExitCodes.Failed;

@@ -66,6 +66,41 @@ public static partial class RuntimeVariables
     }
 
     /// <summary>
+    /// Replaces this process with <paramref name="executable"/> (same pid), its environment this one's plus each of
+    /// <paramref name="variables"/> the user has not set, marked with <paramref name="marker"/> so that the new
+    /// process's <see cref="Ensure"/> removes them again. Returns only when the exec fails, with the reason.
+    /// </summary>
+    /// <param name="executable">The program to become.</param>
+    /// <param name="argv">Its arguments, <c>argv[0]</c> first.</param>
+    /// <param name="marker">The environment variable that names what was added.</param>
+    /// <param name="variables">The variables and their values.</param>
+    /// <returns>Why the exec failed.</returns>
+    public static string Become(string executable, IReadOnlyList<string> argv, string marker, params (string Name, string Value)[] variables)
+    {
+        ArgumentNullException.ThrowIfNull(argv);
+        ArgumentNullException.ThrowIfNull(variables);
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            env.Add($"{e.Key}={e.Value}");
+        }
+
+        var names = new List<string>();
+        foreach (var (name, value) in variables)
+        {
+            if (Environment.GetEnvironmentVariable(name) is null)
+            {
+                env.Add($"{name}={value}");
+                names.Add(name);
+            }
+        }
+
+        env.Add($"{marker}={string.Join(',', names)}");
+        Exec(executable, [.. argv], [.. env]);
+        return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>
     /// The runtime's diagnostics socket (<c>dotnet-diagnostic-PID-KEY-socket</c> in the temporary directory) is removed
     /// when the runtime shuts down, which an exec skips; the re-executed runtime makes the same name for the same pid.
     /// Removed here, or each start would leave one behind and the new runtime could not listen for diagnostic tools.

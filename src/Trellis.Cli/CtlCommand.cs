@@ -33,9 +33,7 @@ internal static class CtlCommand
         var shown = names.Count == 0 ? rows : rows.Where(r => names.Any(n => IsAtOrUnder(rows, r, n))).ToList();
         if (json)
         {
-            Console.WriteLine(names.Count == 0
-                ? body.GetRawText()
-                : JsonSerializer.Serialize(new { name = body.GetProperty("name").GetString(), seq = body.GetProperty("seq").GetInt64(), nodes = shown }));
+            Console.WriteLine(names.Count == 0 ? body.GetRawText() : Selected(body, shown));
         }
         else if (shown.Count > 0)
         {
@@ -157,6 +155,28 @@ internal static class CtlCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The status body with only the rows shown, written by hand so the native client needs no reflection.</summary>
+    private static string Selected(JsonElement body, List<JsonElement> shown)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", body.GetProperty("name").GetString());
+            w.WriteNumber("seq", body.GetProperty("seq").GetInt64());
+            w.WriteStartArray("nodes");
+            foreach (var row in shown)
+            {
+                row.WriteTo(w);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string NameOf(JsonElement row) => row.GetProperty("node").GetProperty("name").GetString()!;

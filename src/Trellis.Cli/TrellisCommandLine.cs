@@ -11,7 +11,8 @@ namespace Trellis.Daemon.Cli;
 /// </summary>
 internal static class TrellisCommandLine
 {
-    public static RootCommand Build()
+    /// <summary>The command line; <paramref name="daemon"/> runs <c>up</c> and <c>check</c> (in process, or by handing over to the daemon).</summary>
+    public static RootCommand Build(IDaemonCommands daemon)
     {
         var socket = new Option<string?>("--socket")
         {
@@ -26,10 +27,10 @@ internal static class TrellisCommandLine
             socket,
         };
 
-        // The command is the Trellis.Daemon apphost under the name trellis.
+        // The command is trellis, whichever binary answers (the native client, or the daemon's apphost under that name).
         root.HelpName = "trellis";
-        root.Add(Up(socket));
-        root.Add(Check());
+        root.Add(Up(socket, daemon));
+        root.Add(Check(daemon));
         root.Add(Status(socket, json));
         root.Add(Tree(socket, json));
         foreach (var (name, what) in new[]
@@ -82,7 +83,7 @@ internal static class TrellisCommandLine
         return name;
     }
 
-    private static Command Up(Option<string?> socket)
+    private static Command Up(Option<string?> socket, IDaemonCommands daemon)
     {
         var file = new Argument<string>("FILE") { Description = "The tree file (YAML)" };
         var port = new Option<int?>("--port")
@@ -93,16 +94,16 @@ internal static class TrellisCommandLine
         };
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "No TCP listener: the control socket only" };
         var up = new Command("up", "Run the tree in FILE until SIGTERM or SIGINT (SIGHUP reloads it)") { file, port, noDashboard };
-        up.SetAction((parse, cancel) => UpCommand.RunAsync(
+        up.SetAction((parse, cancel) => daemon.UpAsync(
             parse.GetRequiredValue(file), parse.GetValue(socket), parse.GetValue(port), parse.GetValue(noDashboard)));
         return up;
     }
 
-    private static Command Check()
+    private static Command Check(IDaemonCommands daemon)
     {
         var file = new Argument<string>("FILE") { Description = "The tree file (YAML)" };
         var check = new Command("check", "Check a tree file without starting anything (exit 5 when it has errors)") { file };
-        check.SetAction(parse => CheckCommand.Run(parse.GetRequiredValue(file)));
+        check.SetAction(parse => daemon.Check(parse.GetRequiredValue(file)));
         return check;
     }
 
@@ -154,7 +155,7 @@ internal static class TrellisCommandLine
             Description = "How many recent lines",
             HelpName = "N",
             DefaultValueFactory = _ => 50,
-            CustomParser = r => WholeNumber(r, "--lines", 0, Api.ApiEndpoints.MaxLines) ?? 0,
+            CustomParser = r => WholeNumber(r, "--lines", 0, ApiLimits.MaxLines) ?? 0,
         };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing lines as they come (Ctrl-C ends)" };
         var since = new Option<string?>("--since") { Description = "Only lines from this long ago (10m, 2h, 30s) or since a time (2026-12-01T10:00:00Z)", HelpName = "WHEN" };
