@@ -21,7 +21,7 @@ public sealed class BackoffTests
                 children:
                   - service: flaky
                     command: [sh, -c, 'if [ -f $DIR/flaky.once ]; then exec sleep 1000; fi; touch $DIR/flaky.once; exit 3']
-                    backoff: {initial: 1h, factor: 2, max: 1h, reset_after: 2h}
+                    backoff: {initial: 1h, factor: 2, max: 1h, reset_after: 2h, jitter: none}
                   - service: steady
                     command: [sleep, "1000"]
             """);

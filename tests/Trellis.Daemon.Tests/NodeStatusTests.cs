@@ -48,7 +48,7 @@ public sealed class NodeStatusTests
     public void Backoff_grows_by_its_factor_up_to_max_and_starts_over_after_a_long_run()
     {
         var time = new TestClock();
-        var config = Service(TimeSpan.Zero, new BackoffConfig { Initial = TimeSpan.FromSeconds(1), Factor = 2, Max = TimeSpan.FromSeconds(5), ResetAfter = TimeSpan.FromMinutes(1) });
+        var config = Service(TimeSpan.Zero, new BackoffConfig { Initial = TimeSpan.FromSeconds(1), Factor = 2, Max = TimeSpan.FromSeconds(5), ResetAfter = TimeSpan.FromMinutes(1), Jitter = BackoffJitter.None });
         var b = new Backoff();
         Assert.Equal(TimeSpan.Zero, b.Next(config, time, firstStart: true, operatorStart: false));
         var delays = new List<double>();
@@ -69,6 +69,50 @@ public sealed class NodeStatusTests
         Assert.Equal(TimeSpan.FromSeconds(1), b.Next(config, time, firstStart: false, operatorStart: false));
         Assert.Equal(TimeSpan.Zero, b.Next(config, time, firstStart: false, operatorStart: true));
         Assert.Equal(0, b.Step);
+    }
+
+    private static List<double> Delays(BackoffJitter jitter, Func<double> draw, int count)
+    {
+        var time = new TestClock();
+        var config = Service(TimeSpan.Zero, new BackoffConfig { Initial = TimeSpan.FromSeconds(1), Factor = 2, Max = TimeSpan.FromSeconds(10), Jitter = jitter });
+        var b = new Backoff(draw);
+        var delays = new List<double>();
+        for (var i = 0; i < count; i++)
+        {
+            b.Started(time.GetTimestamp());
+            b.Ended(time);
+            delays.Add(b.Next(config, time, firstStart: false, operatorStart: false).TotalSeconds);
+        }
+
+        return delays;
+    }
+
+    [Fact]
+    public void Full_jitter_draws_from_zero_to_the_exponential_delay()
+    {
+        Assert.Equal([0.5, 1, 2, 4, 5], Delays(BackoffJitter.Full, () => 0.5, 5));
+        Assert.Equal([0, 0, 0], Delays(BackoffJitter.Full, () => 0, 3));
+        Assert.All(Delays(BackoffJitter.Full, new Random(7).NextDouble, 50), d => Assert.InRange(d, 0, 10));
+    }
+
+    [Fact]
+    public void Decorrelated_jitter_draws_from_initial_to_the_last_delay_times_the_factor_capped_at_max()
+    {
+        // With the top of each range drawn: 1, then 1..2 -> 2, 2..4 -> 4, 4..8 -> 8, 8..16 -> capped at 10.
+        Assert.Equal([1, 2, 4, 8, 10], Delays(BackoffJitter.Decorrelated, () => 1, 5).Select(d => Math.Round(d, 6)));
+        Assert.Equal([1, 1, 1], Delays(BackoffJitter.Decorrelated, () => 0, 3));
+        Assert.All(Delays(BackoffJitter.Decorrelated, new Random(7).NextDouble, 50), d => Assert.InRange(d, 1, 10));
+    }
+
+    [Fact]
+    public void A_storm_of_backoffs_with_full_jitter_spreads_over_the_window()
+    {
+        // A thousand services that crash together: their first delays fill [0, 1 s) instead of all waiting 1 s.
+        var random = new Random(11);
+        var firsts = Enumerable.Range(0, 1000).Select(_ => Delays(BackoffJitter.Full, random.NextDouble, 1)[0]).ToList();
+        var tenths = firsts.GroupBy(d => (int)(d * 10)).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(10, tenths.Count);
+        Assert.All(tenths.Values, n => Assert.InRange(n, 50, 150));
     }
 
     [Fact]

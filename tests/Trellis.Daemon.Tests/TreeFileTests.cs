@@ -51,6 +51,7 @@ public sealed class TreeFileTests
         Assert.Equal(OsProcess.Signals.Interrupt, api.StopSignal);
         Assert.Equal(Shutdown.After(TimeSpan.FromSeconds(10)), api.Shutdown);
         Assert.Equal(TimeSpan.FromMinutes(1), api.Backoff!.Max);
+        Assert.Equal(BackoffJitter.Full, api.Backoff.Jitter);
         Assert.Equal(ReadinessKind.Systemd, api.Ready!.Kind);
         var cache = (ServiceConfig)config.AllNodes().Single(n => n.Name == "cache");
         Assert.Equal(Shutdown.BrutalKill, cache.Shutdown);
@@ -71,6 +72,7 @@ public sealed class TreeFileTests
     [InlineData("children:\n  - service: ../a\n    command: [x]\n", 2, "may hold only letters")]
     [InlineData("children:\n  - service: a\n    command: [x]\n    significant: true\n", 2, "significant and permanent")]
     [InlineData("children: []\n", 1, "no children")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    backoff: {jitter: some}\n", 4, "backoff jitter must be none, full or decorrelated, not 'some'")]
     public void Errors_name_the_line_and_column(string yaml, int line, string message)
     {
         var (config, errors) = TreeFileParser.Parse("/t/tree.yaml", yaml);

@@ -116,6 +116,22 @@ internal sealed record BackoffConfig
 
     /// <summary>Uptime after which a program counts as stable and the delay starts over.</summary>
     public TimeSpan ResetAfter { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How the delay is spread, so services that crash together do not restart in lockstep.</summary>
+    public BackoffJitter Jitter { get; init; } = BackoffJitter.Full;
+}
+
+/// <summary>Jitter for a backoff (as in AWS's "Exponential Backoff And Jitter").</summary>
+internal enum BackoffJitter
+{
+    /// <summary>The exponential delay exactly: <c>min(max, initial × factor^(n-1))</c>.</summary>
+    None,
+
+    /// <summary>A uniform draw from zero to the exponential delay (the default).</summary>
+    Full,
+
+    /// <summary>A uniform draw from <c>initial</c> to the previous delay × factor, capped at <c>max</c>.</summary>
+    Decorrelated,
 }
 
 /// <summary>How a service says it is ready.</summary>

@@ -518,11 +518,11 @@ internal sealed class TreeFileParser
 
         if (node is not YamlMappingNode map)
         {
-            Error(node, "backoff must be 'true' or a mapping (initial, factor, max, reset_after)");
+            Error(node, "backoff must be 'true' or a mapping (initial, factor, max, reset_after, jitter)");
             return null;
         }
 
-        CheckKeys(map, ["initial", "factor", "max", "reset_after"], "backoff");
+        CheckKeys(map, ["initial", "factor", "max", "reset_after", "jitter"], "backoff");
         var b = new BackoffConfig();
         if (Duration(map, "initial") is { } initial)
         {
@@ -549,6 +549,25 @@ internal sealed class TreeFileParser
         if (Duration(map, "reset_after") is { } reset)
         {
             b = b with { ResetAfter = reset };
+        }
+
+        if (Scalar(map, "jitter") is { } j)
+        {
+            switch (j.Value)
+            {
+                case "none":
+                    b = b with { Jitter = BackoffJitter.None };
+                    break;
+                case "full":
+                    b = b with { Jitter = BackoffJitter.Full };
+                    break;
+                case "decorrelated":
+                    b = b with { Jitter = BackoffJitter.Decorrelated };
+                    break;
+                default:
+                    Error(j, $"backoff jitter must be none, full or decorrelated, not '{j.Value}'");
+                    break;
+            }
         }
 
         if (b.Max < b.Initial)
