@@ -88,4 +88,32 @@ public sealed class TreeStartTests
         Assert.Equal("c\nb\na\n", order);
         Assert.All(pids, p => Assert.False(Os.Alive(p)));
     }
+
+    [Fact]
+    public async Task On_SIGTERM_the_log_says_what_stopped_in_the_order_it_stopped()
+    {
+        await using var d = await DaemonProcess.StartAsync("""
+            name: order
+            children:
+              - service: first
+                command: [sleep, "1000"]
+              - supervisor: group
+                children:
+                  - service: inner1
+                    command: [sleep, "1000"]
+                  - service: inner2
+                    command: [sleep, "1000"]
+              - service: last
+                command: [sleep, "1000"]
+            """);
+        Assert.Equal(0, await d.StopAsync());
+        var lines = d.Output.Split('\n');
+        int At(string node) => Array.FindIndex(lines, l => l.Contains($"] {node}: stopped", StringComparison.Ordinal));
+
+        // Reverse start order, each supervisor after its children, the root last.
+        string[] order = ["last", "inner2", "inner1", "group", "first", "order"];
+        var at = order.Select(At).ToArray();
+        Assert.All(at, i => Assert.True(i >= 0, d.Output));
+        Assert.Equal(at.Order(), at);
+    }
 }

@@ -25,6 +25,30 @@ public class TelemetryTests
     }
 
     [Fact]
+    public async Task A_crash_is_logged_at_Warning_with_its_exception_and_giving_up_at_Error()
+    {
+        var logging = new ListLoggerFactory();
+        await using var probe = new Probe(manualTime: true, logging: logging);
+        var sup = await probe.StartSupervisorAsync(new SupervisorFlags { Intensity = 1 }, ChildSpec.ForServer("t", static () => new Thrower()));
+        var child = await Probe.ChildPid(sup, "t");
+        await Assert.ThrowsAsync<CallException>(async () => await GenServer.CallAsync(child, "boom"));
+        var restarted = await Probe.ChildPid(sup, "t");
+        Assert.NotEqual(child, restarted);
+        await Assert.ThrowsAsync<CallException>(async () => await GenServer.CallAsync(restarted, "boom"));
+        await Probe.ExitOf(sup);
+
+        var crashes = logging.Entries.Where(e => e.Id.Id == 2).ToList();
+        Assert.Equal(2, crashes.Count);
+        Assert.All(crashes, e =>
+        {
+            Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, e.Level);
+            var ex = Assert.IsType<InvalidOperationException>(e.Exception);
+            Assert.Contains("Thrower.HandleCall", ex.StackTrace, StringComparison.Ordinal);
+        });
+        Assert.Contains(logging.Entries, e => e.Id.Id == 5 && e.Level == Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [Fact]
     public async Task Metrics_CountRestartsAndExitsByKind()
     {
         var node = "metrics-" + Guid.NewGuid();
@@ -65,5 +89,10 @@ public class TelemetryTests
         await Probe.KillAndSync(sup, await Probe.ChildPid(sup, "c"));
         Assert.Equal(2, counts.GetValueOrDefault("trellis.supervisor.restarts/one_for_one"));
         Assert.Equal(2, counts.GetValueOrDefault("trellis.process.exits/killed"));
+    }
+
+    private sealed class Thrower : GenServer
+    {
+        protected override ServerResult HandleCall(object request, From from) => throw new InvalidOperationException("boom");
     }
 }

@@ -8,7 +8,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Supervisor {Supervisor} started child {ChildId} as {ChildPid}")]
     public static partial void ChildStarted(this ILogger logger, string supervisor, object? childId, Pid childPid);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Supervisor {Supervisor}: child {ChildId} ({ChildPid}) exited with reason {ExitReason}")]
+    // A crash is a warning: the supervisor handles it. Giving up (event 5) is the error.
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Supervisor {Supervisor}: child {ChildId} ({ChildPid}) exited with reason {ExitReason}")]
     public static partial void ChildTerminated(this ILogger logger, string supervisor, object? childId, Pid childPid, ExitReason exitReason, Exception? exception);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Supervisor {Supervisor}: child {ChildId} ({ChildPid}) exited with reason {ExitReason}")]

@@ -6,9 +6,9 @@ namespace Trellis.Tests.Fakes;
 public sealed class ListLoggerFactory : ILoggerFactory
 {
     private readonly Lock _lock = new();
-    private readonly List<(EventId Id, LogLevel Level, string Message)> _entries = [];
+    private readonly List<(EventId Id, LogLevel Level, string Message, Exception? Exception)> _entries = [];
 
-    public IReadOnlyList<(EventId Id, LogLevel Level, string Message)> Entries
+    public IReadOnlyList<(EventId Id, LogLevel Level, string Message, Exception? Exception)> Entries
     {
         get
         {
@@ -40,7 +40,7 @@ public sealed class ListLoggerFactory : ILoggerFactory
         {
             lock (owner._lock)
             {
-                owner._entries.Add((eventId, logLevel, formatter(state, exception)));
+                owner._entries.Add((eventId, logLevel, formatter(state, exception), exception));
             }
         }
     }
