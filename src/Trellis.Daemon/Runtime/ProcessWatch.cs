@@ -7,9 +7,10 @@ internal static class ProcessWatch
     {
         var reason = await run.Exited.ConfigureAwait(false);
 
-        // The log and the events read in the order things stopped: a supervisor's end after its children's (they end
-        // before it does), and a node's after its later siblings' that have ended too (a supervisor stops its children
-        // in reverse start order). A sibling still running is not waited for, so a lone crash is recorded at once.
+        // The log and the events read in the order things stopped, which is the reverse of the tree's start order: a
+        // node's end is recorded after those of the nodes that come after it in that order and have ended too (its
+        // children, its later siblings, and its ancestors' later siblings). Only nodes after it are waited for, so
+        // no two wait for each other; a node still running is not waited for, so a lone crash is recorded at once.
         await Task.WhenAll(StoppedBefore(node).SelectMany(n => n.Watches())).ConfigureAwait(false);
         node.Backoff.Ended(ctx.Time);
         var words = Reasons.Describe(reason);
@@ -20,10 +21,14 @@ internal static class ProcessWatch
         ctx.Events.Add(node.Name, what, words);
     }
 
-    private static IEnumerable<TreeNode> StoppedBefore(TreeNode node)
+    private static List<TreeNode> StoppedBefore(TreeNode node)
     {
-        var siblings = node.Parent?.Children.ToArray() ?? [];
-        var later = siblings.SkipWhile(n => !ReferenceEquals(n, node)).Skip(1).Where(n => n.Run is { Alive: false });
-        return node.Children.ToArray().Concat(later);
+        var before = new List<TreeNode>(node.Children.ToArray());
+        for (var n = node; n.Parent is { } parent; n = parent)
+        {
+            before.AddRange(parent.Children.ToArray().SkipWhile(c => !ReferenceEquals(c, n)).Skip(1).Where(c => c.Run is { Alive: false }));
+        }
+
+        return before;
     }
 }
