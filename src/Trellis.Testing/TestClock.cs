@@ -37,9 +37,10 @@ public sealed class TestClock : FakeTimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        // Counted as armed only once the fake clock holds it: a test that sees the count and advances must fire it.
         var timer = new Timer(this, callback, state);
-        timer.Arm(dueTime, period);
         timer.Inner = base.CreateTimer(static s => ((Timer)s!).Fire(), timer, dueTime, period);
+        timer.Armed(dueTime, period);
         return timer;
     }
 
@@ -93,19 +94,22 @@ public sealed class TestClock : FakeTimeProvider
     private sealed class Timer(TestClock clock, TimerCallback callback, object? state) : ITimer
     {
         private bool _periodic;
+        private volatile bool _fired;
 
         public ITimer? Inner { get; set; }
 
-        public void Arm(TimeSpan dueTime, TimeSpan period)
+        /// <summary>The fake clock holds the timer with this schedule: counted unless it has fired already (a due time of zero).</summary>
+        public void Armed(TimeSpan dueTime, TimeSpan period)
         {
             _periodic = period != Timeout.InfiniteTimeSpan && period != TimeSpan.Zero;
-            clock.SetArmed(this, dueTime != Timeout.InfiniteTimeSpan);
+            clock.SetArmed(this, dueTime != Timeout.InfiniteTimeSpan && (_periodic || !_fired));
         }
 
         public void Fire()
         {
             if (!_periodic)
             {
+                _fired = true;
                 clock.SetArmed(this, false);
             }
 
@@ -114,8 +118,10 @@ public sealed class TestClock : FakeTimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            Arm(dueTime, period);
-            return Inner!.Change(dueTime, period);
+            _fired = false;
+            var changed = Inner!.Change(dueTime, period);
+            Armed(dueTime, period);
+            return changed;
         }
 
         public void Dispose()
