@@ -37,12 +37,7 @@ public class AlarmTests
         await using var d = new SupervisedDir("mailer");
         var ca = Path.Combine(d.Root, "relay.pem");
         await using var smtp = new SmtpSink(requireTls: true, requireAuth: ("alarms", "s3cret-Pa55"), certificatePem: ca);
-        var conf = Path.Combine(d.Root, "supervise.conf");
-        await File.WriteAllTextAsync(conf, $"[global]\nalarm_interval : 60\nalarm_mail : ops@example.org\nsmtp_server : 127.0.0.1:{smtp.Port}\nsmtp_tls : starttls\nsmtp_user : alarms\nsmtp_password : s3cret-Pa55\nsmtp_ca_file : {ca}\nmail_from : sv@example.org\n");
-        File.SetUnixFileMode(conf, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        d.StartForeground("-f", "sleep 600", "-F", conf, "--restart-delay", "0");
-        var first = await d.WaitForPidAsync(p => p > 0);
-        Process.GetProcessById(first).Kill();
+        await CrashUnderRelayAsync(d, $"smtp_server : 127.0.0.1:{smtp.Port}\nsmtp_tls : starttls\nsmtp_user : alarms\nsmtp_password : s3cret-Pa55\nsmtp_ca_file : {ca}\nmail_from : sv@example.org\n");
         var mail = await smtp.NextAsync();
         Assert.True(mail.Tls, "the alarm went in the clear");
         Assert.Equal("alarms", mail.User);
@@ -57,11 +52,7 @@ public class AlarmTests
         await using var d = new SupervisedDir("mailer");
         var ca = Path.Combine(d.Root, "relay.pem");
         await using var smtp = new SmtpSink(requireTls: true, requireAuth: ("alarms", "right-one"), certificatePem: ca);
-        var conf = Path.Combine(d.Root, "supervise.conf");
-        await File.WriteAllTextAsync(conf, $"[global]\nalarm_interval : 60\nalarm_mail : ops@example.org\nsmtp_server : 127.0.0.1:{smtp.Port}\nsmtp_user : alarms\nsmtp_password : wrong-one-42\nsmtp_ca_file : {ca}\n");
-        File.SetUnixFileMode(conf, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        d.StartForeground("-f", "sleep 600", "-F", conf, "--restart-delay", "0");
-        Process.GetProcessById(await d.WaitForPidAsync(p => p > 0)).Kill();
+        await CrashUnderRelayAsync(d, $"smtp_server : 127.0.0.1:{smtp.Port}\nsmtp_user : alarms\nsmtp_password : wrong-one-42\nsmtp_ca_file : {ca}\n");
         Assert.StartsWith("AUTH: 535", await smtp.NextRefusalAsync(), StringComparison.Ordinal);
         await d.WaitUntilAsync(() => d.Log.Contains("alarm not delivered by mail", StringComparison.Ordinal) || d.WarningLog.Contains("alarm not delivered by mail", StringComparison.Ordinal), "the failed alarm's log line");
         Assert.DoesNotContain("wrong-one-42", d.Log + d.WarningLog, StringComparison.Ordinal);
@@ -148,5 +139,15 @@ public class AlarmTests
         await File.WriteAllTextAsync(conf, "[global]\nmax_tries : 2\n");
         d.Control("r");
         await d.WaitUntilAsync(() => d.Log.Contains("re-read", StringComparison.Ordinal) && d.Log.Contains($"configuration {conf} re-read", StringComparison.Ordinal), "the reload");
+    }
+
+    /// <summary>Runs supervise with alarms by mail through the relay <paramref name="smtp"/> (a conf only its owner reads), and kills its program once.</summary>
+    private static async Task CrashUnderRelayAsync(SupervisedDir d, string smtp)
+    {
+        var conf = Path.Combine(d.Root, "supervise.conf");
+        await File.WriteAllTextAsync(conf, "[global]\nalarm_interval : 60\nalarm_mail : ops@example.org\n" + smtp);
+        File.SetUnixFileMode(conf, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        d.StartForeground("-f", "sleep 600", "-F", conf, "--restart-delay", "0");
+        Process.GetProcessById(await d.WaitForPidAsync(p => p > 0)).Kill();
     }
 }
