@@ -10,13 +10,13 @@ internal sealed class NodeRun
     private int _osPid;
     private bool _ready;
     private bool _paused;
-    private DateTimeOffset _since;
+    private long _sinceTicks;
 
     public NodeRun(Pid pid, DateTimeOffset startedAt, bool spawned)
     {
         Pid = pid;
         Exited = Node.WaitForExitAsync(pid);
-        _since = startedAt;
+        _sinceTicks = startedAt.UtcTicks;
         Spawned = spawned;
         _ready = spawned;
     }
@@ -46,22 +46,22 @@ internal sealed class NodeRun
         set => Volatile.Write(ref _paused, value);
     }
 
-    /// <summary>When the run entered its current phase (started, spawned, ready).</summary>
-    public DateTimeOffset Since => _since;
+    /// <summary>When the run entered its current phase (started, spawned, ready), in UTC; read and written whole.</summary>
+    public DateTimeOffset Since => new(Volatile.Read(ref _sinceTicks), TimeSpan.Zero);
 
     /// <summary>The program is spawned as <paramref name="osPid"/>; <paramref name="ready"/> when it declares no readiness.</summary>
     public void OnSpawned(int osPid, bool ready, DateTimeOffset now)
     {
         Volatile.Write(ref _osPid, osPid);
         Spawned = true;
-        _since = now;
+        Volatile.Write(ref _sinceTicks, now.UtcTicks);
         Volatile.Write(ref _ready, ready);
     }
 
     /// <summary>The program said it is ready.</summary>
     public void OnReady(DateTimeOffset now)
     {
-        _since = now;
+        Volatile.Write(ref _sinceTicks, now.UtcTicks);
         Volatile.Write(ref _ready, true);
     }
 }
