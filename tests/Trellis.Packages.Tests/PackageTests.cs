@@ -168,7 +168,7 @@ public sealed class PackageTests(PackageFolder packages) : IClassFixture<Package
         /// <summary>A BackgroundService the hosting block names.</summary>
         internal sealed class Ingest : BackgroundService
         {
-            protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Delay(Timeout.Infinite, stoppingToken);
+            protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
         }
 
         /// <summary>A GenServer the program-children block names.</summary>

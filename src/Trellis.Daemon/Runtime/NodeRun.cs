@@ -11,13 +11,14 @@ internal sealed class NodeRun
     private bool _ready;
     private bool _paused;
     private long _sinceTicks;
+    private volatile bool _spawned;
 
     public NodeRun(Pid pid, DateTimeOffset startedAt, bool spawned)
     {
         Pid = pid;
         Exited = Node.WaitForExitAsync(pid);
         _sinceTicks = startedAt.UtcTicks;
-        Spawned = spawned;
+        _spawned = spawned;
         _ready = spawned;
     }
 
@@ -31,7 +32,7 @@ internal sealed class NodeRun
     public bool Alive => !Exited.IsCompleted;
 
     /// <summary>Whether the program is spawned; a service waiting out its restart delay is not yet.</summary>
-    public bool Spawned { get; private set; }
+    public bool Spawned => _spawned;
 
     /// <summary>The program's operating-system pid while the run is alive and spawned; 0 otherwise.</summary>
     public int OsPid => Alive ? Volatile.Read(ref _osPid) : 0;
@@ -53,7 +54,7 @@ internal sealed class NodeRun
     public void OnSpawned(int osPid, bool ready, DateTimeOffset now)
     {
         Volatile.Write(ref _osPid, osPid);
-        Spawned = true;
+        _spawned = true;
         Volatile.Write(ref _sinceTicks, now.UtcTicks);
         Volatile.Write(ref _ready, ready);
     }

@@ -60,14 +60,15 @@ internal static class ServiceStarter
                     return StartResult.Fail(ExitReason.Of($"{node.Name} {Reasons.Describe(reason)} before it was ready"));
                 default:
                     // Nothing of the program may outlive a start that failed: killing its process kills its group.
+                    var notReady = NotReady(node, config);
                     if (outcome == ReadyOutcome.TimedOut)
                     {
-                        Failed(node, NotReady(node, config), ctx);
+                        Failed(node, notReady, ctx);
                     }
 
                     Node.Exit(run.Pid, ExitReason.Kill);
                     await run.Exited.ConfigureAwait(false);
-                    return outcome == ReadyOutcome.Cancelled ? StartResult.Ignore : StartResult.Fail(ExitReason.Of(NotReady(node, config)));
+                    return outcome == ReadyOutcome.Cancelled ? StartResult.Ignore : StartResult.Fail(ExitReason.Of(notReady));
             }
         }
     }

@@ -47,22 +47,9 @@ public static partial class RuntimeVariables
         }
 
         var argv = File.ReadAllText("/proc/self/cmdline").TrimEnd('\0').Split('\0');
-        var env = new List<string>();
-        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
-        {
-            env.Add($"{e.Key}={e.Value}");
-        }
-
-        var names = new List<string>();
-        foreach (var (name, value) in missing)
-        {
-            env.Add($"{name}={value}");
-            names.Add(name);
-        }
-
-        env.Add($"{marker}={string.Join(',', names)}");
+        var env = EnvironmentWith(marker, missing);
         RemoveDiagnosticsSocket();
-        Exec(executable, argv, [.. env]);
+        Exec(executable, argv, env);
     }
 
     /// <summary>
@@ -79,6 +66,14 @@ public static partial class RuntimeVariables
     {
         ArgumentNullException.ThrowIfNull(argv);
         ArgumentNullException.ThrowIfNull(variables);
+        var env = EnvironmentWith(marker, variables.Where(v => Environment.GetEnvironmentVariable(v.Name) is null));
+        Exec(executable, [.. argv], env);
+        return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>This process's environment plus <paramref name="added"/>, and <paramref name="marker"/> naming them.</summary>
+    private static string[] EnvironmentWith(string marker, IEnumerable<(string Name, string Value)> added)
+    {
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
         {
@@ -86,18 +81,14 @@ public static partial class RuntimeVariables
         }
 
         var names = new List<string>();
-        foreach (var (name, value) in variables)
+        foreach (var (name, value) in added)
         {
-            if (Environment.GetEnvironmentVariable(name) is null)
-            {
-                env.Add($"{name}={value}");
-                names.Add(name);
-            }
+            env.Add($"{name}={value}");
+            names.Add(name);
         }
 
         env.Add($"{marker}={string.Join(',', names)}");
-        Exec(executable, [.. argv], [.. env]);
-        return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+        return [.. env];
     }
 
     /// <summary>
