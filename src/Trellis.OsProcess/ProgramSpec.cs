@@ -75,6 +75,14 @@ public sealed record ProgramSpec
     /// </summary>
     public TimeSpan StartDelay { get; init; }
 
+    /// <summary>
+    /// The control group the program is spawned into, with its limits; null for none (the program and what it starts
+    /// are then held by their process group and session only, which a <c>setsid</c> leaves). When the program's
+    /// process ends, or is stopped, every member of the group is killed too; a SIGKILL while the group has a
+    /// memory limit and its OOM killer fired makes the exit reason <c>{oom_killed, {memory_max, Bytes}}</c>.
+    /// </summary>
+    public ControlGroup? ControlGroup { get; init; }
+
     /// <summary>A program run through <c>/bin/sh -c</c>.</summary>
     /// <param name="command">The shell command.</param>
     /// <returns>The spec.</returns>

@@ -23,6 +23,7 @@ internal sealed class ProgramServer : GenServer
     private LineReader? _stderrReader;
     private LineReader? _notifyReader;
     private ITimer? _delay;
+    private long _oomKillsAtSpawn;
     private List<From>? _spawnWaiters;
 
     public ProgramServer(ProgramSpec spec, TimeProvider time)
@@ -50,6 +51,7 @@ internal sealed class ProgramServer : GenServer
     {
         Debug.Assert(_program is null, "a program child spawns its program once");
         var self = Self;
+        _oomKillsAtSpawn = _spec.ControlGroup?.OomKills() ?? 0;
         var (program, failure, stdoutPipe, stderrPipe, notifyPipe) = ChildReaper.Shared.Spawn(
             _spec, _time.GetTimestamp(), (p, reason) => self.Send(new ProgramExit(p, reason)));
         if (failure is not null)
@@ -60,7 +62,14 @@ internal sealed class ProgramServer : GenServer
         _program = program!;
 
         // However this process ends, even by an untrappable kill, nothing of the program may outlive it.
-        _killOnExit = Context.CancellationToken.Register(static p => ((ProgramProcess)p!).KillGroup(), _program);
+        _killOnExit = Context.CancellationToken.Register(
+            static s =>
+            {
+                var (program, group) = ((ProgramProcess, ControlGroup?))s!;
+                program.KillGroup();
+                group?.SignalAll();
+            },
+            (_program, _spec.ControlGroup));
         _stdoutReader = LineReader.Start(stdoutPipe, _spec.StandardOutput.OnLine);
         _stderrReader = LineReader.Start(stderrPipe, _spec.StandardError.OnLine);
         _notifyReader = LineReader.Start(notifyPipe, _spec.Notification?.OnLine);
@@ -70,7 +79,7 @@ internal sealed class ProgramServer : GenServer
     protected override ServerResult HandleInfo(object message) => message switch
     {
         SpawnDue when _program is null => SpawnAfterDelay(),
-        ProgramExit exit when ReferenceEquals(exit.Program, _program) => Stop(exit.Reason),
+        ProgramExit exit when ReferenceEquals(exit.Program, _program) => Stop(Classify(exit.Reason)),
         ExitMessage { Reason.IsNormal: true } => NoReply(),
         ExitMessage exit => Stop(exit.Reason),
         _ => NoReply(),
@@ -85,6 +94,13 @@ internal sealed class ProgramServer : GenServer
         SignalRequest s => Reply(s.Group ? _program!.SignalGroup(s.Signal) : _program!.SignalLeader(s.Signal)),
         _ => base.HandleCall(request, from),
     };
+
+    // A SIGKILL while the program's cgroup has a memory limit and its OOM killer fired since the spawn is an OOM kill.
+    private ExitReason Classify(ExitReason reason) =>
+        reason.Kind == ExitReasonKind.Signal && reason.Code == Signals.Kill && _spec.ControlGroup is { } group
+            && group.Limits.MemoryMax is not null && group.OomKills() > _oomKillsAtSpawn
+            ? group.OomReason()
+            : reason;
 
     private ServerResult AwaitSpawn(From from)
     {
@@ -138,6 +154,12 @@ internal sealed class ProgramServer : GenServer
             }
             catch (TimeoutException)
             {
+            }
+
+            // What left the group (setsid) is still in the cgroup, and goes too.
+            if (_spec.ControlGroup is { } group)
+            {
+                _ = await group.KillAsync(GroupGoneCap).ConfigureAwait(false);
             }
         }
 

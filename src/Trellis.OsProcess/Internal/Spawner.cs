@@ -120,6 +120,19 @@ internal static unsafe class Spawner
                     return new(0, failure, -1, -1);
                 }
 
+                // The program is created in this thread's cgroups: the thread joins the program's for the spawn.
+                var group = spec.ControlGroup;
+                if (group is not null && group.EnterForSpawn() is var joinError and not 0)
+                {
+                    RestoreLimits(saved);
+                    CloseBoth(outPipe);
+                    CloseBoth(errPipe);
+                    CloseBoth(notifyPipe);
+                    return new(0, new SpawnFailure(joinError, group.Path, $"could not join cgroup {group.Path}: {new SpawnFailure(joinError, group.Path).Message}"), -1, -1);
+                }
+
+                pid = 0;
+                rc = -1;
                 try
                 {
                     rc = Libc.posix_spawn(&pid, path, actions, attr, (byte**)argvBlock, (byte**)envBlock);
@@ -130,6 +143,7 @@ internal static unsafe class Spawner
                 }
                 finally
                 {
+                    group?.LeaveAfterSpawn(rc == 0 ? pid : 0);
                     RestoreLimits(saved);
                 }
             }

@@ -149,5 +149,8 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial nint getgrgid(uint gid);
 
+    [LibraryImport(Lib)]
+    internal static partial int gettid();
+
     internal static int LastError => Marshal.GetLastPInvokeError();
 }
