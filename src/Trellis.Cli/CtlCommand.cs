@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Trellis.Daemon.Config;
 using Trellis.Daemon.Runtime;
 
 namespace Trellis.Daemon.Cli;
@@ -8,7 +9,7 @@ namespace Trellis.Daemon.Cli;
 /// <summary>The client commands: status, tree, start, stop, restart, kill, signal, logs, reload, dashboard.</summary>
 internal static class CtlCommand
 {
-    private static readonly string[] Header = ["NAME", "KIND", "STATUS", "PID", "UPTIME", "RESTARTS", "LAST EXIT"];
+    private static readonly string[] Header = ["NAME", "KIND", "STATUS", "PID", "UPTIME", "CPU", "RSS", "RESTARTS", "LAST EXIT"];
 
     /// <summary>
     /// The named nodes and their subtrees (all when none are named). The exit code follows systemctl's: 0 when every
@@ -235,15 +236,17 @@ internal static class CtlCommand
                 n.GetProperty("status").GetString() + (n.TryGetProperty("paused", out var p) && p.GetBoolean() ? " (paused)" : string.Empty),
                 n.TryGetProperty("os_pid", out var os) ? os.GetInt32().ToString(CultureInfo.InvariantCulture) : n.TryGetProperty("pid", out var pid) ? pid.GetString()! : "-",
                 n.TryGetProperty("uptime_seconds", out var up) ? Uptime(up.GetDouble()) : "-",
+                n.TryGetProperty("resources", out var res) ? res.GetProperty("cpu_percent").GetDouble().ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-",
+                n.TryGetProperty("resources", out res) ? Units.Size(res.GetProperty("rss_bytes").GetInt64()) : "-",
                 n.GetProperty("restarts").GetInt32().ToString(CultureInfo.InvariantCulture),
                 n.TryGetProperty("last_exit", out var le) ? le.GetString()! : "-",
             ]);
         }
 
-        var widths = Enumerable.Range(0, 7).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var widths = Enumerable.Range(0, Header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         return string.Join(Environment.NewLine, rows.Select((r, k) => string.Join("  ", r.Select((cell, i) =>
         {
-            var padded = i == 6 ? cell : cell.PadRight(widths[i]);
+            var padded = i == Header.Length - 1 ? cell : cell.PadRight(widths[i]);
             return k == 0 ? colors.Bold(padded) : i == 2 ? colors.Status(statuses[k], padded) : padded;
         })).TrimEnd()));
     }

@@ -57,6 +57,15 @@ internal static class Units
         return true;
     }
 
+    /// <summary>A size as people read it: <c>512B</c>, <c>12.3KB</c>, <c>45.6MB</c>, <c>1.2GB</c> (binary multiples).</summary>
+    public static string Size(long bytes) => bytes switch
+    {
+        < 1L << 10 => $"{bytes}B",
+        < 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#}KB"),
+        < 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.#}MB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1073741824.0:0.##}GB"),
+    };
+
     public static string Duration(TimeSpan t) =>
         t.TotalMilliseconds < 1000 ? $"{t.TotalMilliseconds:0}ms" : t.TotalSeconds < 120 ? $"{t.TotalSeconds:0.#}s" : $"{t.TotalMinutes:0.#}m";
 

@@ -50,6 +50,30 @@ internal static partial class Log
     [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "{Node}: start failed: {Detail}")]
     public static partial void StartFailed(ILogger logger, string node, string detail);
 
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "cgroups: each service in its own group below {Root} ({Layout})")]
+    public static partial void CgroupsOn(ILogger logger, string root, string layout);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "cgroups: off in the tree file; services run in plain process groups (a process that calls setsid escapes a stop)")]
+    public static partial void CgroupsOff(ILogger logger);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "cgroups: unavailable ({Reason}); services run in plain process groups (a process that calls setsid escapes a stop) and their limits are not enforced")]
+    public static partial void CgroupsUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning, Message = "cgroups: killed {Count} processes a killed daemon left in {Root}")]
+    public static partial void CgroupLeftovers(ILogger logger, int count, string root);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "{Service}: no cgroup ({Reason}); it runs in a plain process group")]
+    public static partial void ServiceCgroupFailed(ILogger logger, string service, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "{Service}: {Warning}")]
+    public static partial void LimitNotEnforced(ILogger logger, string service, string warning);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "cgroups: killed {Count} processes still in {Root} after the tree stopped")]
+    public static partial void CgroupStragglers(ILogger logger, int count, string root);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "cgroups: {Reason}")]
+    public static partial void CgroupRemoveFailed(ILogger logger, string reason);
+
     /// <summary>An event of the tree, at the level its kind deserves: a crash is a warning, a failed start an error.</summary>
     public static void TreeEvent(ILogger logger, Runtime.TreeEvent e)
     {

@@ -104,8 +104,10 @@ public sealed class FaultTests
         var mark = Random.Shared.Next(100_000, 900_000).ToString(CultureInfo.InvariantCulture);
         try
         {
+            // Without cgroups the grandchild that left the program's group lives on after the program's exit.
             await using var d = await DaemonProcess.StartAsync($$"""
                 name: holder
+                cgroups: off
                 children:
                   - service: a
                     restart: transient
@@ -134,10 +136,10 @@ public sealed class FaultTests
     private static async Task WriteControlAsync(string fifo, string bytes) =>
         await File.WriteAllTextAsync(fifo, bytes).WaitAsync(DaemonProcess.Deadline);
 
-    private static bool Live(int pid) => ProcessStat.Of(pid) is { Zombie: false };
+    internal static bool Live(int pid) => ProcessStat.Of(pid) is { Zombie: false };
 
     /// <summary>Live processes whose command line is exactly <c>sleep ARG</c> (sleep by any path).</summary>
-    private static List<int> Sleeps(string arg)
+    internal static List<int> Sleeps(string arg)
     {
         var found = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))

@@ -73,6 +73,17 @@ public sealed class TreeFileTests
     [InlineData("children:\n  - service: a\n    command: [x]\n    significant: true\n", 2, "significant and permanent")]
     [InlineData("children: []\n", 1, "no children")]
     [InlineData("children:\n  - service: a\n    command: [x]\n    backoff: {jitter: some}\n", 4, "backoff jitter must be none, full or decorrelated, not 'some'")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    memory_max: lots\n", 4, "'memory_max' must be a size such as 512KB")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    memory_max: 512\n", 4, "'memory_max' must be at least 4MB (less cannot run a program), not 512 bytes (a bare number is bytes: write 256MB)")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    cpu_max: 0%\n", 4, "'cpu_max' must be CPUs (0.5, 2) or a percentage of one CPU (50%, 200%)")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    cpu_max: fast\n", 4, "not 'fast'")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    cpu_weight: 0\n", 4, "'cpu_weight' must be a whole number from 1 to 10000, not '0'")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    pids_max: -3\n", 4, "'pids_max' must be a whole number from 1 to 4194304")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    memory_max: 64MB\n    restart_on_memory: 64MB\n", 5, "restart_on_memory (67108864 bytes) must be below memory_max (67108864 bytes)")]
+    [InlineData("memory_max: 64MB\nchildren:\n  - service: a\n    command: [x]\n    restart_on_memory: 100MB\n", 5, "must be below memory_max")]
+    [InlineData("cgroups: maybe\nchildren:\n  - service: a\n    command: [x]\n", 1, "cgroups must be 'on' or 'off', not 'maybe'")]
+    [InlineData("sample_interval: 10ms\nchildren:\n  - service: a\n    command: [x]\n", 1, "sample_interval must be from 100ms to 10m")]
+    [InlineData("children:\n  - supervisor: s\n    memory_mx: 1GB\n    children:\n      - service: a\n        command: [x]\n", 3, "unknown key 'memory_mx' in supervisor 's'")]
     public void Errors_name_the_line_and_column(string yaml, int line, string message)
     {
         var (config, errors) = TreeFileParser.Parse("/t/tree.yaml", yaml);
@@ -108,6 +119,44 @@ public sealed class TreeFileTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Limits_are_inherited_from_the_nearest_supervisor_that_sets_each_key()
+    {
+        var (config, errors) = TreeFileParser.Parse("/t/tree.yaml", """
+            memory_max: 1GB
+            pids_max: 100
+            children:
+              - supervisor: web
+                memory_max: 256MB
+                cpu_max: 150%
+                children:
+                  - service: a
+                    command: [x]
+                  - service: b
+                    command: [x]
+                    memory_max: 512MB
+                    cpu_weight: 50
+                    restart_on_memory: 400MB
+              - service: c
+                command: [x]
+                cpu_max: 0.5
+            """);
+        Assert.Empty(errors);
+        var byName = config!.AllNodes().OfType<ServiceConfig>().ToDictionary(s => s.Name, s => s.Limits);
+        Assert.Equal(new LimitsConfig { MemoryMax = 256L << 20, CpuMax = 1.5, PidsMax = 100 }, byName["a"]);
+        Assert.Equal(new LimitsConfig { MemoryMax = 512L << 20, CpuMax = 1.5, CpuWeight = 50, PidsMax = 100, RestartOnMemory = 400L << 20 }, byName["b"]);
+        Assert.Equal(new LimitsConfig { MemoryMax = 1L << 30, CpuMax = 0.5, PidsMax = 100 }, byName["c"]);
+        Assert.True(config.Cgroups);
+        Assert.Equal(TimeSpan.FromSeconds(5), config.SampleInterval);
+    }
+
+    [Theory]
+    [InlineData(512, "512B")]
+    [InlineData(1536, "1.5KB")]
+    [InlineData(47_400_000, "45.2MB")]
+    [InlineData(3L << 30, "3GB")]
+    public void Sizes_print_as_people_read_them(long bytes, string text) => Assert.Equal(text, Units.Size(bytes));
 
     [Theory]
     [InlineData("500ms", 500)]

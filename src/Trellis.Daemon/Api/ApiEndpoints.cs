@@ -30,7 +30,7 @@ internal static class ApiEndpoints
         app.MapGet("/api/tree", () => Results.Json(TreeBody(tree), Json.Options));
         app.MapGet("/api/status", () => Results.Json(StatusBody(tree), Json.Options));
         app.MapGet("/api/nodes/{name}", (string name) =>
-            tree.Find(name) is { } n ? Results.Json(View(tree, n, withChildren: true), Json.Options) : NotFound(name));
+            tree.Find(name) is { } n ? Results.Json(View(tree, n, withChildren: true, withHistory: true), Json.Options) : NotFound(name));
         app.MapPost("/api/nodes/{name}/start", (string name, HttpContext http) => Audited(http, logger, $"start {name}", tree.StartNodeAsync(name)));
         app.MapPost("/api/nodes/{name}/stop", (string name, HttpContext http) => Audited(http, logger, $"stop {name}", tree.StopNodeAsync(name)));
         app.MapPost("/api/nodes/{name}/restart", (string name, HttpContext http) => Audited(http, logger, $"restart {name}", tree.RestartNodeAsync(name)));
@@ -102,17 +102,22 @@ internal static class ApiEndpoints
         });
     }
 
-    public static object TreeBody(ServiceTree tree) => new
+    public static object TreeBody(ServiceTree tree)
     {
+        tree.Sampler.Watch();
+        return new
+        {
         name = tree.Root.Name,
         file = tree.Config.File,
         seq = tree.Events.LastSeq,
         restarts_total = tree.Events.RestartTotal,
         root = View(tree, tree.Root, withChildren: true),
-    };
+        };
+    }
 
     private static object StatusBody(ServiceTree tree)
     {
+        tree.Sampler.Watch();
         var now = tree.Ctx.Time.GetUtcNow();
         List<object> rows = [];
         lock (tree.ModelLock)
@@ -132,11 +137,12 @@ internal static class ApiEndpoints
         }
     }
 
-    private static NodeView View(ServiceTree tree, TreeNode n, bool withChildren)
+    private static NodeView View(ServiceTree tree, TreeNode n, bool withChildren, bool withHistory = false)
     {
+        tree.Sampler.Watch();
         lock (tree.ModelLock)
         {
-            return NodeView.Of(n, tree.Ctx.Time.GetUtcNow(), withChildren);
+            return NodeView.Of(n, tree.Ctx.Time.GetUtcNow(), withChildren, withHistory);
         }
     }
 

@@ -54,10 +54,23 @@ internal sealed record NodeView
     /// <summary>Messages handled so far, for in-process nodes.</summary>
     public long? Handled { get; init; }
 
+    /// <summary>What a running service uses (the program and its descendants), at the latest sample.</summary>
+    public ResourceSample? Resources { get; init; }
+
+    /// <summary>CPU seconds the service has used since the daemon started, over all its runs.</summary>
+    public double? CpuSecondsTotal { get; init; }
+
+    /// <summary>Its cgroup limits and memory restart, for services that set any.</summary>
+    public LimitsConfig? Limits { get; init; }
+
+    /// <summary>The last samples, oldest first, when one node is asked for.</summary>
+    public IReadOnlyList<ResourceSample>? History { get; init; }
+
     public IReadOnlyList<NodeView>? Children { get; init; }
 
-    public static NodeView Of(TreeNode n, DateTimeOffset now, bool withChildren)
+    public static NodeView Of(TreeNode n, DateTimeOffset now, bool withChildren, bool withHistory = false)
     {
+        var service = n.Config as ServiceConfig;
         var info = n.Pid.IsNone || n.Config is ServiceConfig ? null : Node.GetProcessInfo(n.Pid);
         var running = !n.Pid.IsNone;
         return new NodeView
@@ -80,6 +93,10 @@ internal sealed record NodeView
             Command = n.Config is ServiceConfig svc ? new OsProcess.ProgramSpec { FileName = svc.Command[0], Arguments = svc.Command.Skip(1).ToArray() }.CommandText() : null,
             Mailbox = info?.MessageQueueLength,
             Handled = info?.MessagesReceived,
+            Resources = service is null ? null : n.Resources.Latest,
+            CpuSecondsTotal = service is null ? null : Math.Round(n.Resources.CpuSecondsTotal, 2),
+            Limits = service is { Limits: var l } && l != LimitsConfig.None ? l : null,
+            History = service is not null && withHistory ? n.Resources.History() : null,
             Children = withChildren && n.Config is SupervisorConfig ? n.Children.Select(c => Of(c, now, true)).ToArray() : null,
         };
     }

@@ -162,10 +162,25 @@ internal static class UpCommand
     private static async Task<int> RunTreeAsync(
         DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, ILogger logger, StrongBox<bool> treeStarted)
     {
+        var cgroups = await ServiceCgroups.OpenAsync(config, logger).ConfigureAwait(false);
+        try
+        {
+            return await RunTreeAsync(config, socket, token, budget, ownLog, logger, treeStarted, cgroups).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The tree has stopped (or never started): whatever is still in a service's group goes, and the groups too.
+            await cgroups.RemoveAllAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> RunTreeAsync(
+        DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, ILogger logger, StrongBox<bool> treeStarted, ServiceCgroups cgroups)
+    {
         var time = TimeProvider.System;
         await using var node = new Node();
         var events = new EventLog(time, e => Log.TreeEvent(logger, e));
-        var ctx = new DaemonContext(node, time, events, budget);
+        var ctx = new DaemonContext(node, time, events, budget, cgroups);
         var tree = new ServiceTree(ctx, config);
         tree.Root.Log = ownLog;
         Log.Starting(logger, config.Root.Name, config.File, socket);
@@ -214,7 +229,13 @@ internal static class UpCommand
             var nodes = tree.Nodes.Skip(1).ToList();
             int services = nodes.Count(n => n.Config is ServiceConfig), supervisors = nodes.Count(n => n.Config is SupervisorConfig);
             Log.Started(logger, services, supervisors, nodes.Count - services - supervisors);
+            using var samplerStop = new CancellationTokenSource();
+            var sampler = tree.Sampler.RunAsync(samplerStop.Token);
             var first = await Task.WhenAny(stop.Task, tree.RootExited).ConfigureAwait(false);
+
+            // No memory restart may begin while the tree stops.
+            await samplerStop.CancelAsync().ConfigureAwait(false);
+            await sampler.ConfigureAwait(false);
             int code;
             if (first == stop.Task)
             {

@@ -24,6 +24,18 @@ internal sealed record DaemonConfig
     /// <summary>Whether status files have runit's layout instead of the seed's.</summary>
     public bool RunitStatus { get; init; }
 
+    /// <summary>How often services' resources are sampled while someone looks, and for restart_on_memory always.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether each service runs in its own cgroup (<c>cgroups: off</c> keeps plain process groups).</summary>
+    public bool Cgroups { get; init; } = true;
+
+    /// <summary>
+    /// The daemon's cgroup, below its own group in each hierarchy: named after the state directory, so the daemon that
+    /// next uses that directory finds (and kills) what a killed one left in it.
+    /// </summary>
+    public string CgroupRoot => "trellis-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(StateDir)))[..12];
+
     /// <summary>The root supervisor; its name is the tree's.</summary>
     public required SupervisorConfig Root { get; init; }
 

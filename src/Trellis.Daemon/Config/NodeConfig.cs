@@ -84,10 +84,56 @@ internal sealed record ServiceConfig : NodeConfig
 
     public ReadinessConfig? Ready { get; init; }
 
+    /// <summary>Its cgroup limits and memory restart: its own keys over its supervisors' (the nearest one that sets each key).</summary>
+    public LimitsConfig Limits { get; init; } = LimitsConfig.None;
+
     public override string Kind => "service";
 
     /// <summary>Whether two configurations run the same program the same way (what a reload compares).</summary>
     public bool SameAs(ServiceConfig other) => Fingerprint(this) == Fingerprint(other);
+}
+
+/// <summary>
+/// What a service may use, through its cgroup (<c>memory_max</c>, <c>cpu_max</c>, <c>cpu_weight</c>, <c>pids_max</c>),
+/// and the resident size past which the daemon restarts it (<c>restart_on_memory</c>, PM2's max_memory_restart).
+/// Set on a service, or on a supervisor for every service below it that does not set the key itself.
+/// </summary>
+internal sealed record LimitsConfig
+{
+    public static readonly LimitsConfig None = new();
+
+    /// <summary>Bytes.</summary>
+    public long? MemoryMax { get; init; }
+
+    /// <summary>CPUs: 0.5 is half of one.</summary>
+    public double? CpuMax { get; init; }
+
+    /// <summary>1 to 10000; 100 is the default share.</summary>
+    public int? CpuWeight { get; init; }
+
+    public int? PidsMax { get; init; }
+
+    /// <summary>Bytes of resident memory (the program and its descendants) past which the service is restarted.</summary>
+    public long? RestartOnMemory { get; init; }
+
+    /// <summary>These limits, each unset one taken from <paramref name="inherited"/>.</summary>
+    public LimitsConfig Over(LimitsConfig inherited) => new()
+    {
+        MemoryMax = MemoryMax ?? inherited.MemoryMax,
+        CpuMax = CpuMax ?? inherited.CpuMax,
+        CpuWeight = CpuWeight ?? inherited.CpuWeight,
+        PidsMax = PidsMax ?? inherited.PidsMax,
+        RestartOnMemory = RestartOnMemory ?? inherited.RestartOnMemory,
+    };
+
+    /// <summary>What the cgroup enforces.</summary>
+    public OsProcess.ResourceLimits ToResourceLimits() => new()
+    {
+        MemoryMax = MemoryMax is { } m ? (ulong)m : null,
+        CpuMax = CpuMax,
+        CpuWeight = CpuWeight,
+        PidsMax = PidsMax,
+    };
 }
 
 /// <summary>An in-process worker: a GenServer or hosted service type from an assembly.</summary>

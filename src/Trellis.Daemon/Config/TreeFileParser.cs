@@ -11,14 +11,16 @@ namespace Trellis.Daemon.Config;
 /// </summary>
 internal sealed class TreeFileParser
 {
+    private static readonly string[] LimitKeys = ["memory_max", "cpu_max", "cpu_weight", "pids_max", "restart_on_memory"];
+
     private static readonly string[] TopKeys =
-        ["name", "state_dir", "socket", "admins", "dashboard", "logs", "status_layout", "strategy", "intensity", "period", "auto_shutdown", "children"];
+        ["name", "state_dir", "socket", "admins", "dashboard", "logs", "status_layout", "cgroups", "sample_interval", "strategy", "intensity", "period", "auto_shutdown", "children", .. LimitKeys];
 
     private static readonly string[] SupervisorKeys =
-        ["supervisor", "strategy", "intensity", "period", "auto_shutdown", "children", "restart", "shutdown", "significant"];
+        ["supervisor", "strategy", "intensity", "period", "auto_shutdown", "children", "restart", "shutdown", "significant", .. LimitKeys];
 
     private static readonly string[] ServiceKeys =
-        ["service", "command", "shell", "env", "cwd", "user", "group", "restart", "shutdown", "significant", "restart_delay", "backoff", "ready"];
+        ["service", "command", "shell", "env", "cwd", "user", "group", "restart", "shutdown", "significant", "restart_delay", "backoff", "ready", .. LimitKeys];
 
     private static readonly string[] DotnetKeys =
         ["dotnet", "assembly", "type", "argument", "restart", "shutdown", "significant"];
@@ -146,7 +148,36 @@ internal sealed class TreeFileParser
             }
         }
 
-        var root = ParseSupervisorBody(top, name, Mark(top), isRoot: true);
+        var cgroups = true;
+        if (Scalar(top, "cgroups") is { } cg)
+        {
+            switch (cg.Value)
+            {
+                case "on" or "true" or "yes":
+                    break;
+                case "off" or "false" or "no":
+                    cgroups = false;
+                    break;
+                default:
+                    Error(cg, $"cgroups must be 'on' or 'off', not '{cg.Value}'");
+                    break;
+            }
+        }
+
+        var sampleInterval = TimeSpan.FromSeconds(5);
+        if (Duration(top, "sample_interval") is { } si)
+        {
+            if (si < TimeSpan.FromMilliseconds(100) || si > TimeSpan.FromMinutes(10))
+            {
+                Error(Get(top, "sample_interval")!, $"sample_interval must be from 100ms to 10m, not {Units.Duration(si)}");
+            }
+            else
+            {
+                sampleInterval = si;
+            }
+        }
+
+        var root = ParseSupervisorBody(top, name, Mark(top), isRoot: true, LimitsConfig.None);
         if (root.Children.Count == 0 && _errors.Count == 0)
         {
             Error(top.Start, "the tree has no children: add services under 'children'");
@@ -161,6 +192,8 @@ internal sealed class TreeFileParser
             Dashboard = dashboard,
             Logs = logs,
             RunitStatus = runit,
+            Cgroups = cgroups,
+            SampleInterval = sampleInterval,
             Root = root,
         };
     }
@@ -282,8 +315,9 @@ internal sealed class TreeFileParser
         return logs;
     }
 
-    private SupervisorConfig ParseSupervisorBody(YamlMappingNode map, string name, Mark at, bool isRoot)
+    private SupervisorConfig ParseSupervisorBody(YamlMappingNode map, string name, Mark at, bool isRoot, LimitsConfig inherited)
     {
+        var limits = ParseLimits(map, inherited);
         var sup = isRoot
             ? new SupervisorConfig { Name = name, At = at, Intensity = SupervisorConfig.RootIntensity, Period = SupervisorConfig.RootPeriod }
             : new SupervisorConfig { Name = name, At = at };
@@ -336,7 +370,7 @@ internal sealed class TreeFileParser
             {
                 foreach (var item in seq)
                 {
-                    if (ParseChild(item) is { } child)
+                    if (ParseChild(item, limits) is { } child)
                     {
                         children.Add(child);
                     }
@@ -365,7 +399,7 @@ internal sealed class TreeFileParser
         return sup with { Children = children };
     }
 
-    private NodeConfig? ParseChild(YamlNode item)
+    private NodeConfig? ParseChild(YamlNode item, LimitsConfig inherited)
     {
         if (item is not YamlMappingNode map)
         {
@@ -426,18 +460,19 @@ internal sealed class TreeFileParser
         {
             case "supervisor":
                 CheckKeys(map, SupervisorKeys, $"supervisor '{name}'");
-                return ParseSupervisorBody(map, name, at, isRoot: false);
+                return ParseSupervisorBody(map, name, at, isRoot: false, inherited);
             case "dotnet":
                 CheckKeys(map, DotnetKeys, $"dotnet '{name}'");
                 return ParseDotnet(map, name, at);
             default:
                 CheckKeys(map, ServiceKeys, $"service '{name}'");
-                return ParseService(map, name, at);
+                return ParseService(map, name, at, inherited);
         }
     }
 
-    private ServiceConfig? ParseService(YamlMappingNode map, string name, Mark at)
+    private ServiceConfig? ParseService(YamlMappingNode map, string name, Mark at, LimitsConfig inherited)
     {
+        var limits = ParseLimits(map, inherited);
         var command = Command(map, "command", $"service '{name}'", required: true);
         if (command is null)
         {
@@ -482,6 +517,7 @@ internal sealed class TreeFileParser
             User = Str(map, "user"),
             Group = Str(map, "group"),
             RestartDelay = Duration(map, "restart_delay") ?? TimeSpan.Zero,
+            Limits = limits,
         };
         service = (ServiceConfig)Common(map, service);
         if (Get(map, "shutdown") is YamlMappingNode shutdownMap && Scalar(shutdownMap, "signal") is { } sig)
@@ -507,6 +543,58 @@ internal sealed class TreeFileParser
         }
 
         return service;
+    }
+
+    /// <summary>The limit keys of a service or supervisor, over what its supervisors set.</summary>
+    private LimitsConfig ParseLimits(YamlMappingNode map, LimitsConfig inherited)
+    {
+        var own = new LimitsConfig
+        {
+            MemoryMax = AtLeast(map, "memory_max", 4L << 20, "4MB (less cannot run a program)"),
+            RestartOnMemory = AtLeast(map, "restart_on_memory", 1L << 20, "1MB"),
+            CpuWeight = Int(map, "cpu_weight", 1, 10_000),
+            PidsMax = Int(map, "pids_max", 1, 4_194_304),
+        };
+        if (Scalar(map, "cpu_max") is { } cpu)
+        {
+            var text = cpu.Value ?? string.Empty;
+            var percent = text.EndsWith('%');
+            if (double.TryParse(percent ? text[..^1] : text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)
+                && (percent ? n / 100 : n) is var cpus and >= 0.01 and <= 1024)
+            {
+                own = own with { CpuMax = cpus };
+            }
+            else
+            {
+                Error(cpu, $"'cpu_max' must be CPUs (0.5, 2) or a percentage of one CPU (50%, 200%) from 1% to 1024 CPUs, not '{text}'");
+            }
+        }
+
+        var limits = own.Over(inherited);
+        // Said where one of the two is written, not again at each service that inherits both.
+        if (limits is { RestartOnMemory: { } restartAt, MemoryMax: { } max } && restartAt >= max
+            && (Get(map, "restart_on_memory") ?? Get(map, "memory_max")) is { } where)
+        {
+            Error(where, $"restart_on_memory ({restartAt} bytes) must be below memory_max ({max} bytes), or the OOM killer ends the service before it is restarted");
+        }
+
+        return limits;
+    }
+
+    private long? AtLeast(YamlMappingNode map, string key, long min, string minText)
+    {
+        if (Size(map, key) is not { } v)
+        {
+            return null;
+        }
+
+        if (v < min)
+        {
+            Error(Get(map, key)!, $"'{key}' must be at least {minText}, not {v} bytes (a bare number is bytes: write 256MB)");
+            return null;
+        }
+
+        return v;
     }
 
     private BackoffConfig? ParseBackoff(YamlNode node)

@@ -2,8 +2,8 @@ using Trellis.Daemon.Logs;
 
 namespace Trellis.Daemon.Runtime;
 
-/// <summary>What every starter needs: the Trellis node, the clock, the event record, the log budget.</summary>
-internal sealed record DaemonContext(Node Node, TimeProvider Time, EventLog Events, LogBudget Budget)
+/// <summary>What every starter needs: the Trellis node, the clock, the event record, the log budget, the cgroups.</summary>
+internal sealed record DaemonContext(Node Node, TimeProvider Time, EventLog Events, LogBudget Budget, ServiceCgroups Cgroups)
 {
     /// <summary>Rewrites a service's status file from its node.</summary>
     public void WriteStatus(TreeNode node)

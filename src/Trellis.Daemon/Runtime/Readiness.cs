@@ -146,6 +146,11 @@ internal sealed class Readiness : IDisposable
             Notification = null,
             StandardOutput = OutputTarget.Null,
             StandardError = OutputTarget.Null,
+
+            // The daemon's probe, not part of the service: no restart delay before each run, and outside the
+            // service's cgroup (whose kill at the check's exit would take the service with it).
+            StartDelay = TimeSpan.Zero,
+            ControlGroup = null,
         };
         while (true)
         {

@@ -13,6 +13,13 @@ internal static class Reasons
         ExitReasonKind.Shutdown => "shut down",
         ExitReasonKind.Killed => "killed",
         _ when reason.Detail is SpawnFailure f => "could not start: " + f.Message,
+        _ when ControlGroup.IsOomKill(reason) => OomKilled(reason),
         _ => reason.ToString(),
     };
+
+    // {oom_killed, {memory_max, Bytes}}
+    private static string OomKilled(ExitReason reason) =>
+        ((ErrorTerm)reason.Detail!).Values is [ErrorTerm { Values: [ulong max] }]
+            ? $"killed by the OOM killer at memory_max {Config.Units.Size((long)max)}"
+            : "killed by the OOM killer";
 }

@@ -20,7 +20,7 @@ internal static class ServiceStarter
         using var starting = node.EnterStart(ctx.Time.GetUtcNow());
         var config = (ServiceConfig)node.Config;
         var delay = node.Backoff.Next(config, ctx.Time, firstStart: node.Starts == 0, operatorStart);
-        var spec = ProgramFor(config, node, delay);
+        var spec = ProgramFor(config, node, delay) with { ControlGroup = await ctx.Cgroups.ForAsync(node, config).ConfigureAwait(false) };
         var readiness = config.Ready is { } r ? Readiness.Prepare(r, node.StatusDir!.Path, ref spec) : null;
         var start = await ProgramChild.StartLinkAsync(supervisor, spec, ctx.Time).ConfigureAwait(false);
         if (!start.IsOk)

@@ -20,7 +20,11 @@ internal sealed partial class ServiceTree
         Ctx = ctx;
         Config = config;
         Root = new TreeNode(config.Root, null);
+        Sampler = new ResourceSampler(this, config.SampleInterval, ex => Root.Log?.Daemon("resource sampling failed: " + ex));
     }
+
+    /// <summary>Samples what each service uses; restarts those past their restart_on_memory.</summary>
+    public ResourceSampler Sampler { get; }
 
     public DaemonContext Ctx { get; }
 

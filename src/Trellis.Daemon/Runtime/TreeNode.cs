@@ -83,6 +83,9 @@ internal sealed class TreeNode : IDisposable
     /// <summary>Whether an operator stopped it (want down).</summary>
     public bool StopRequested { get; set; }
 
+    /// <summary>What the service uses, sampled (services only).</summary>
+    public ResourceTrack Resources { get; } = new();
+
     /// <summary>The service's restart delay and backoff.</summary>
     public Backoff Backoff { get; } = new();
 
