@@ -29,7 +29,7 @@ public sealed class Node : IAsyncDisposable
         TimeProvider = options.TimeProvider ?? throw new ArgumentException("options.TimeProvider must not be null", nameof(options));
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         Log = LoggerFactory.CreateLogger("Trellis");
-        Metrics = new TrellisMetrics(options.MeterFactory, Name);
+        Metrics = new TrellisMetrics(options.MeterFactory, Name, () => ProcessCount, RegisteredMailboxes);
     }
 
     /// <summary>The node's name.</summary>
@@ -178,6 +178,17 @@ public sealed class Node : IAsyncDisposable
 
     /// <summary>The names registered now, in no particular order.</summary>
     public IReadOnlyCollection<string> RegisteredNames => _names.Keys.ToArray();
+
+    private IEnumerable<(string Name, int Mailbox)> RegisteredMailboxes()
+    {
+        foreach (var (name, process) in _names)
+        {
+            if (process.IsAlive)
+            {
+                yield return (name, process.MessageQueueLength);
+            }
+        }
+    }
 
     /// <summary>A snapshot of what a process is doing, for introspection; null if it is not alive.</summary>
     /// <param name="pid">The process.</param>

@@ -91,6 +91,80 @@ public class TelemetryTests
         Assert.Equal(2, counts.GetValueOrDefault("trellis.process.exits/killed"));
     }
 
+    [Fact]
+    public async Task Gauges_ShowLiveProcessesChildrenPerSupervisorAndMailboxesOfNamedServers()
+    {
+        var node = "gauges-" + Guid.NewGuid();
+        var seen = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Trellis")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record<T>(Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+            where T : struct
+        {
+            var key = instrument.Name;
+            var mine = false;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "trellis.node")
+                {
+                    mine = (string?)tag.Value == node;
+                }
+                else
+                {
+                    key += "/" + tag.Key + "=" + tag.Value;
+                }
+            }
+
+            if (mine)
+            {
+                seen[key] = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+
+        await using var probe = new Probe(name: node);
+        var sup = await Supervisor.StartAsync(
+            probe.Node,
+            [Worker.Spec("a", probe.Log), Worker.Spec("b", probe.Log, restart: RestartType.Transient)],
+            new SupervisorFlags { Intensity = 5 },
+            name: "gauged");
+        Assert.True(sup.IsOk);
+
+        // A named server with three messages it has not read.
+        var waiting = probe.Node.Spawn(async ctx => await ctx.ReceiveAsync(m => m is "go", Probe.Deadline));
+        probe.Node.Register("inbox", waiting);
+        for (var i = 0; i < 3; i++)
+        {
+            waiting.Send(i);
+        }
+
+        // A change of children is published by the supervisor's next message once someone observes.
+        listener.RecordObservableInstruments();
+        Assert.True((await Supervisor.TerminateChildAsync(sup.Pid, "b")).IsOk);
+        listener.RecordObservableInstruments();
+        Assert.Equal(1, seen["trellis.supervisor.children/trellis.supervisor.name=gauged/trellis.child.state=active"]);
+        Assert.Equal(1, seen["trellis.supervisor.children/trellis.supervisor.name=gauged/trellis.child.state=inactive"]);
+        Assert.Equal(3, seen["trellis.process.mailbox.length/trellis.process.name=inbox"]);
+        Assert.Equal(probe.Node.ProcessCount, seen["trellis.process.count"]);
+
+        // A supervisor killed outright leaves the gauge.
+        Node.Exit(sup.Pid, ExitReason.Kill);
+        await Probe.ExitOf(sup.Pid);
+        seen.Clear();
+        listener.RecordObservableInstruments();
+        Assert.DoesNotContain(seen.Keys, k => k.StartsWith("trellis.supervisor.children", StringComparison.Ordinal));
+        waiting.Send("go");
+    }
+
     private sealed class Thrower : GenServer
     {
         protected override ServerResult HandleCall(object request, From from) => throw new InvalidOperationException("boom");

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 using Trellis.Daemon.Access;
 using Trellis.Daemon.Config;
 using Trellis.Daemon.Runtime;
@@ -21,11 +22,13 @@ namespace Trellis.Daemon.Api;
 internal sealed class ApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly DaemonMetrics _metrics;
 
-    private ApiServer(WebApplication app, string socket)
+    private ApiServer(WebApplication app, string socket, DaemonMetrics metrics)
     {
         _app = app;
         Socket = socket;
+        _metrics = metrics;
     }
 
     public string Socket { get; }
@@ -52,12 +55,16 @@ internal sealed class ApiServer : IAsyncDisposable
                 k.Listen(IPAddress.Parse(dashboard.Bind), dashboard.Port);
             }
         });
+        // /metrics: the daemon's meter and the library's, in Prometheus text, behind the same access rules as the API.
+        var metrics = new DaemonMetrics(tree);
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(DaemonMetrics.MeterName, "Trellis").AddPrometheusExporter());
         var app = builder.Build();
         var policy = new SocketPolicy(UnixAccounts.EffectiveUserId, config.Admins?.Gid, config.Admins?.Name);
         var guard = new AccessGuard(policy, token, dashboard is not null && IPAddress.IsLoopback(IPAddress.Parse(dashboard.Bind)), logger, tree.Ctx.Time);
         app.Use(guard.InvokeAsync);
         var url = new StrongBox<string?>();
         ApiEndpoints.Map(app, tree, logger, token, () => Volatile.Read(ref url.Value), reload);
+        app.MapPrometheusScrapingEndpoint("/metrics");
 
         // The socket is created with this umask, so not even for an instant can another user connect to it.
         using (UnixFiles.OwnerOnlyNewFiles())
@@ -72,6 +79,7 @@ internal sealed class ApiServer : IAsyncDisposable
             {
                 await app.StopAsync().ConfigureAwait(false);
                 await app.DisposeAsync().ConfigureAwait(false);
+                metrics.Dispose();
                 throw new IOException(error);
             }
 
@@ -82,7 +90,7 @@ internal sealed class ApiServer : IAsyncDisposable
             _ = UnixFiles.SetMode(socket, 0x180 /* 0600 */);
         }
 
-        var server = new ApiServer(app, socket);
+        var server = new ApiServer(app, socket, metrics);
         if (dashboard is not null)
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -103,6 +111,7 @@ internal sealed class ApiServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
         try
         {
             File.Delete(Socket);

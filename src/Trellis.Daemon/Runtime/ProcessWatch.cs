@@ -15,6 +15,7 @@ internal static class ProcessWatch
         node.Backoff.Ended(ctx.Time);
         var words = Reasons.Describe(reason);
         node.Ended(run, words, ctx.Time.GetUtcNow());
+        node.CountExit(ExitKind.Of(reason));
         ctx.WriteStatus(node);
         node.Log?.Daemon(words);
         var what = node.StopRequested || reason.IsShutdown ? "stopped" : reason.IsNormal ? "exited" : "crashed";

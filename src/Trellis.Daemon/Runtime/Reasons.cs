@@ -23,3 +23,22 @@ internal static class Reasons
             ? $"killed by the OOM killer at memory_max {Config.Units.Size((long)max)}"
             : "killed by the OOM killer";
 }
+
+/// <summary>The kind of an exit, for metrics: a small fixed set, so a metric's series stay few.</summary>
+internal static class ExitKind
+{
+    /// <summary>Every kind, in the order metrics list them.</summary>
+    public static readonly string[] All = ["normal", "shutdown", "exit_code", "signal", "oom_killed", "killed", "spawn_failed", "crashed"];
+
+    public static string Of(ExitReason reason) => reason.Kind switch
+    {
+        ExitReasonKind.Normal => "normal",
+        ExitReasonKind.Shutdown => "shutdown",
+        ExitReasonKind.ExitCode => "exit_code",
+        ExitReasonKind.Signal => "signal",
+        ExitReasonKind.Killed or ExitReasonKind.Kill => "killed",
+        _ when ControlGroup.IsOomKill(reason) => "oom_killed",
+        _ when reason.Detail is SpawnFailure => "spawn_failed",
+        _ => "crashed",
+    };
+}

@@ -21,6 +21,7 @@ internal sealed class TreeNode : IDisposable
     private int _inStart;
     private DateTimeOffset? _startEntered;
     private bool _startFailed;
+    private readonly long[] _exits = new long[ExitKind.All.Length];
 
     public TreeNode(NodeConfig config, TreeNode? parent)
     {
@@ -194,6 +195,21 @@ internal sealed class TreeNode : IDisposable
             LastExit = reason;
             LastExitAt = now;
         }
+    }
+
+    /// <summary>Counts an exit of <paramref name="kind"/> (one of <see cref="ExitKind.All"/>).</summary>
+    public void CountExit(string kind) => Interlocked.Increment(ref _exits[Array.IndexOf(ExitKind.All, kind)]);
+
+    /// <summary>Exits so far, by kind, in the order of <see cref="ExitKind.All"/>.</summary>
+    public long[] Exits()
+    {
+        var counts = new long[_exits.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = Interlocked.Read(ref _exits[i]);
+        }
+
+        return counts;
     }
 
     /// <summary>Keeps a task that watches this node's process, so the daemon can await it at exit.</summary>

@@ -17,6 +17,11 @@ internal sealed class SupervisorServer : GenServer
 
     private SupervisorServer(SupervisorConfig config) => _config = config;
 
+    private volatile ChildCounts? _published;
+
+    /// <summary>Its children's counts as of its last message, while a collector reads the children gauge; else null.</summary>
+    public ChildCounts? PublishedCounts => _published;
+
     /// <summary>The name logs give this supervisor: its registered name, or its pid.</summary>
     public string Name { get; private set; } = "supervisor";
 
@@ -38,10 +43,29 @@ internal sealed class SupervisorServer : GenServer
         _intensity = flags!.Intensity;
         _restarts = new SlidingWindow(Node.TimeProvider, flags.Period);
         _strategyName = _config.Dynamic is not null ? "dynamic" : StrategyName(flags.Strategy);
-        return await _table.InitAsync().ConfigureAwait(false);
+        var init = await _table.InitAsync().ConfigureAwait(false);
+        if (init.Status == StartStatus.Ok)
+        {
+            // However it ends, even by an untrappable kill, the gauge forgets it.
+            Node.Metrics.SupervisorStarted(this);
+            Context.CancellationToken.Register(static s => ((SupervisorServer)s!).Node.Metrics.SupervisorEnded((SupervisorServer)s), this);
+            Publish();
+        }
+
+        return init;
     }
 
-    protected override async ValueTask<ServerResult> HandleCallAsync(object request, From from) => request switch
+    // Counting a static table walks it, so the counts are kept only while someone reads them.
+    private void Publish() => _published = Node.Metrics.ChildrenObserved ? _table.CountChildren() : null;
+
+    protected override async ValueTask<ServerResult> HandleCallAsync(object request, From from)
+    {
+        var result = await HandleSupervisorCallAsync(request, from).ConfigureAwait(false);
+        Publish();
+        return result;
+    }
+
+    private async ValueTask<ServerResult> HandleSupervisorCallAsync(object request, From from) => request switch
     {
         SupervisorCall.StartChild start => Reply(await _table.StartChildAsync(start.Spec).ConfigureAwait(false)),
         SupervisorCall.StartTemplateChild start => Reply(await _table.StartTemplateChildAsync(start.ExtraArguments).ConfigureAwait(false)),
@@ -63,6 +87,7 @@ internal sealed class SupervisorServer : GenServer
             TryAgain retry => await _table.RetryAsync(retry.Key).ConfigureAwait(false),
             _ => Unexpected(message),
         };
+        Publish();
         return carryOn ? NoReply() : Stop(ExitReason.Shutdown);
     }
 
