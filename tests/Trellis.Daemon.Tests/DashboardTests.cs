@@ -70,8 +70,17 @@ public sealed class DashboardTests
         Click("tr[data-node='flaky'] td.name");
         wait.Until(_ => driver.FindElement(By.Id("logs")).Text.Contains("flaky says hello", StringComparison.Ordinal));
 
-        // Kill: the supervisor restarts web (and, rest_for_one, worker); the page shows the new pid without a reload.
+        // Kill asks first: cancelled, nothing happens.
         Click("button[data-action='kill'][data-node='web']");
+        wait.Until(_ => driver.FindElement(By.Id("confirm")).GetAttribute("open") is not null);
+        Assert.Contains("Kill web?", driver.FindElement(By.Id("confirm-text")).Text, StringComparison.Ordinal);
+        Click("#confirm-no");
+        wait.Until(_ => driver.FindElement(By.Id("confirm")).GetAttribute("open") is null);
+        Assert.Equal(webPid.ToString(System.Globalization.CultureInfo.InvariantCulture), PidCell("web"));
+
+        // Kill, confirmed: the supervisor restarts web (and, rest_for_one, worker); the page shows the new pid live.
+        Click("button[data-action='kill'][data-node='web']");
+        Click("#confirm-yes");
         wait.Until(_ =>
         {
             var text = PidCell("web");

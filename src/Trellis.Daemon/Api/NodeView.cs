@@ -63,10 +63,19 @@ internal sealed record NodeView
     /// <summary>Its cgroup limits and memory restart, for services that set any.</summary>
     public LimitsConfig? Limits { get; init; }
 
+    /// <summary>When a service in backoff spawns its program next.</summary>
+    public DateTimeOffset? NextStartAt { get; init; }
+
+    /// <summary>CPU percent of the last samples, oldest first, for the dashboard's sparkline (in the tree).</summary>
+    public IReadOnlyList<double>? Spark { get; init; }
+
     /// <summary>The last samples, oldest first, when one node is asked for.</summary>
     public IReadOnlyList<ResourceSample>? History { get; init; }
 
     public IReadOnlyList<NodeView>? Children { get; init; }
+
+    /// <summary>How many samples a sparkline shows.</summary>
+    public const int SparkLength = 30;
 
     public static NodeView Of(TreeNode n, DateTimeOffset now, bool withChildren, bool withHistory = false)
     {
@@ -97,6 +106,8 @@ internal sealed record NodeView
             CpuSecondsTotal = service is null ? null : Math.Round(n.Resources.CpuSecondsTotal, 2),
             Limits = service is { Limits: var l } && l != LimitsConfig.None ? l : null,
             History = service is not null && withHistory ? n.Resources.History() : null,
+            NextStartAt = n.Status == NodeStatus.Backoff ? n.NextStartAt : null,
+            Spark = service is not null && withChildren ? n.Resources.Spark(SparkLength) : null,
             Children = withChildren && n.Config is SupervisorConfig ? n.Children.Select(c => Of(c, now, true)).ToArray() : null,
         };
     }

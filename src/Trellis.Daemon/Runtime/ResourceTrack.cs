@@ -63,6 +63,15 @@ internal sealed class ResourceTrack
         }
     }
 
+    /// <summary>The CPU percent of the last <paramref name="count"/> samples, oldest first.</summary>
+    public double[] Spark(int count)
+    {
+        lock (_lock)
+        {
+            return [.. _history.Skip(Math.Max(0, _history.Count - count)).Select(s => s.CpuPercent)];
+        }
+    }
+
     /// <summary>Records a sample of the run whose program is <paramref name="osPid"/>.</summary>
     /// <param name="osPid">The program's pid.</param>
     /// <param name="usage">What it and its descendants use.</param>

@@ -35,6 +35,7 @@ internal static class ServiceStarter
         node.Own(ProcessWatch.WatchAsync(node, run, ctx));
         if (delay > TimeSpan.Zero)
         {
+            node.NextStartAt = ctx.Time.GetUtcNow() + delay;
             ctx.WriteStatus(node);
             ctx.Events.Add(node.Name, "backoff", $"next start in {Units.Duration(delay)}");
             node.Own(AfterDelayAsync(node, run, spec, readiness, restart, ctx));
@@ -138,6 +139,7 @@ internal static class ServiceStarter
             node.Log!.Daemon($"could not record pid {osPid} in {node.StatusDir.Path}/{ProgramRecord.FileName}");
         }
 
+        node.NextStartAt = null;
         node.Backoff.Started(ctx.Time.GetTimestamp());
         run.OnSpawned(osPid, ready, ctx.Time.GetUtcNow());
         ctx.WriteStatus(node);

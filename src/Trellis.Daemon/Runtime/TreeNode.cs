@@ -81,6 +81,9 @@ internal sealed class TreeNode : IDisposable
 
     public DateTimeOffset? LastExitAt { get; private set; }
 
+    /// <summary>When a service waiting out its restart delay or backoff spawns its program; null otherwise.</summary>
+    public DateTimeOffset? NextStartAt { get; set; }
+
     /// <summary>Whether an operator stopped it (want down).</summary>
     public bool StopRequested { get; set; }
 
