@@ -9,6 +9,9 @@ public sealed class TrellisOptions
     /// <summary>The node's name.</summary>
     public string NodeName { get; set; } = "trellis";
 
+    /// <summary>Whether the node keeps a table of every live process, for an Observer's full view (<see cref="NodeOptions.TrackProcesses"/>).</summary>
+    public bool TrackProcesses { get; set; }
+
     /// <summary>The root supervisor's strategy.</summary>
     public Strategy Strategy { get; set; } = Strategy.OneForOne;
 

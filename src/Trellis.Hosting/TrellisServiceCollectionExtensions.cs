@@ -36,6 +36,7 @@ public static class TrellisServiceCollectionExtensions
                 TimeProvider = sp.GetRequiredService<TimeProvider>(),
                 LoggerFactory = sp.GetService<ILoggerFactory>(),
                 MeterFactory = sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+                TrackProcesses = options.TrackProcesses,
             });
         });
         services.AddSingleton<SupervisionHealth>();

@@ -15,6 +15,7 @@ public sealed class Node : IAsyncDisposable
     private readonly ConcurrentDictionary<string, LocalProcess> _names = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<LocalProcess, byte> _roots = new();
     private readonly ConcurrentDictionary<string, RegistryTable> _registries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<LocalProcess, byte>? _all;
     private long _nextId;
     private long _alive;
     private int _disposed;
@@ -30,7 +31,63 @@ public sealed class Node : IAsyncDisposable
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         Log = LoggerFactory.CreateLogger("Trellis");
         Metrics = new TrellisMetrics(options.MeterFactory, Name, () => ProcessCount, RegisteredMailboxes);
+        _all = options.TrackProcesses ? new ConcurrentDictionary<LocalProcess, byte>() : null;
     }
+
+    /// <summary>Whether the node keeps a table of every live process (<see cref="NodeOptions.TrackProcesses"/>).</summary>
+    public bool TracksProcesses => _all is not null;
+
+    /// <summary>The names of the registries started on this node (<see cref="Registry"/>).</summary>
+    public IReadOnlyCollection<string> RegistryNames => _registries.Keys.ToArray();
+
+    /// <summary>
+    /// A snapshot of the node's live processes, in pid order, for observers: every one when the node tracks processes
+    /// (<see cref="NodeOptions.TrackProcesses"/>), else those started from outside any process and everything linked
+    /// to them, transitively.
+    /// </summary>
+    /// <returns>What each process is doing.</returns>
+    public IReadOnlyList<ProcessInfo> GetProcesses()
+    {
+        var found = new List<ProcessInfo>();
+        if (_all is not null)
+        {
+            foreach (var p in _all.Keys)
+            {
+                if (GetProcessInfo(p.Self) is { } info)
+                {
+                    found.Add(info);
+                }
+            }
+        }
+        else
+        {
+            var seen = new HashSet<long>();
+            var next = new Queue<Pid>(_roots.Keys.Select(r => r.Self));
+            while (next.TryDequeue(out var pid))
+            {
+                if (!seen.Add(pid.Id) || GetProcessInfo(pid) is not { } info)
+                {
+                    continue;
+                }
+
+                found.Add(info);
+                foreach (var link in info.Links)
+                {
+                    next.Enqueue(link);
+                }
+            }
+        }
+
+        found.Sort((a, b) => a.Pid.Id.CompareTo(b.Pid.Id));
+        return found;
+    }
+
+    /// <summary>The live process numbered <paramref name="id"/> (as in <c>&lt;0.ID.0&gt;</c>) among <see cref="GetProcesses"/>; none when there is no such process.</summary>
+    /// <param name="id">The process number.</param>
+    /// <returns>Its pid, or <see cref="Pid.None"/>.</returns>
+    public Pid FindProcess(long id) => GetProcesses().FirstOrDefault(p => p.Pid.Id == id)?.Pid ?? Pid.None;
+
+    internal void Track(LocalProcess process) => _all?.TryAdd(process, 0);
 
     /// <summary>The node's name.</summary>
     public string Name { get; }
@@ -245,6 +302,7 @@ public sealed class Node : IAsyncDisposable
     internal void OnProcessExited(LocalProcess process, ExitReason reason)
     {
         Interlocked.Decrement(ref _alive);
+        _all?.TryRemove(process, out _);
         if (process.RegisteredName is { } name)
         {
             lock (process.Sync)

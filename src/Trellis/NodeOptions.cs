@@ -15,6 +15,14 @@ public sealed class NodeOptions
     /// <summary>Where supervisors and processes log. Defaults to no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>
+    /// Whether the node keeps a table of every live process, so <see cref="Node.GetProcesses"/> lists even processes
+    /// that nothing links to (an Observer's full view); it costs one table update per spawn and per exit. Off by
+    /// default: <see cref="Node.GetProcesses"/> then finds the processes started from outside any process and,
+    /// through their links, everything linked to them (every supervision tree).
+    /// </summary>
+    public bool TrackProcesses { get; set; }
+
     /// <summary>Creates the node's <see cref="Meter"/>. Defaults to a meter the node owns.</summary>
     public IMeterFactory? MeterFactory { get; set; }
 }

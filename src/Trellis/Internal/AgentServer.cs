@@ -3,6 +3,8 @@ namespace Trellis.Internal;
 /// <summary>The GenServer behind <see cref="Agent"/>.</summary>
 internal sealed class AgentServer : GenServer
 {
+    internal override string BehaviourName => "agent";
+
     private object? _state;
 
     protected override InitResult Init(object? argument)

@@ -3,6 +3,8 @@ namespace Trellis.Internal;
 /// <summary>The application controller's state: loaded specs, running applications in start order, their monitors.</summary>
 internal sealed class ApplicationControllerServer(ApplicationController controller) : GenServer
 {
+    internal override string BehaviourName => "application_controller";
+
     private readonly Dictionary<string, ApplicationSpec> _loaded = new(StringComparer.Ordinal);
     private readonly List<Running> _running = [];
     private static readonly ExitReason Stopped = ExitReason.Atom("stopped");

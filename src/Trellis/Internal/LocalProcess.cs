@@ -28,6 +28,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         _node = node;
         _body = body;
         Id = node.NextProcessId();
+        node.Track(this);
         // The receive's continuation runs inside this process's own work item (Slice), never on a waker's thread.
         _waiter.RunContinuationsAsynchronously = false;
     }

@@ -153,7 +153,10 @@ public abstract partial class GenServer : IProcessExtension
         }
     }
 
-    string IProcessExtension.Describe() => GetType().Name;
+    string IProcessExtension.Describe() => BehaviourName;
+
+    /// <summary>What an observer shows as this process's behaviour: the server's type, or the runtime's own name.</summary>
+    internal virtual string BehaviourName => GetType().Name;
 
     internal void ForgetDeferred(CallRequest call)
     {

@@ -17,6 +17,8 @@ internal sealed class SupervisorServer : GenServer
 
     private SupervisorServer(SupervisorConfig config) => _config = config;
 
+    internal override string BehaviourName => _config.Dynamic is not null ? "dynamic_supervisor" : "supervisor";
+
     private volatile ChildCounts? _published;
 
     /// <summary>Its children's counts as of its last message, while a collector reads the children gauge; else null.</summary>
