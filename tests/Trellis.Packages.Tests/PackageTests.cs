@@ -148,7 +148,7 @@ public sealed class PackageTests(PackageFolder packages) : IClassFixture<Package
 
         internal static class Fragment{{index}}
         {
-            public static async Task<int> RunAsync(Node node, IReadOnlyList<ChildSpec> children, HostApplicationBuilder builder)
+            public static async Task<int> RunAsync(Node node, IReadOnlyList<ChildSpec> children, HostApplicationBuilder builder, WebApplication app)
             {
                 await Task.CompletedTask;
         #line {{block.Line}} "README.md"
