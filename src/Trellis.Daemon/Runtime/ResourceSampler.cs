@@ -19,6 +19,7 @@ internal sealed class ResourceSampler
     private readonly Lock _sampleLock = new();
     private readonly Action<Exception> _onFailure;
     private long _watchedUntil;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastFull;
 
     public ResourceSampler(ServiceTree tree, TimeSpan interval, Action<Exception>? onFailure = null)
@@ -36,6 +37,7 @@ internal sealed class ResourceSampler
     {
         var now = _time.GetTimestamp();
         Volatile.Write(ref _watchedUntil, now + (long)(WatchFor.TotalSeconds * _time.TimestampFrequency));
+        Wake();
         var last = Volatile.Read(ref _lastFull);
         if (last == 0 || _time.GetElapsedTime(last, now) >= Interval)
         {
@@ -43,14 +45,26 @@ internal sealed class ResourceSampler
         }
     }
 
-    /// <summary>Samples every interval until <paramref name="cancellationToken"/> is cancelled; restarts services past their memory.</summary>
+    /// <summary>
+    /// Samples every interval until <paramref name="cancellationToken"/> is cancelled, and restarts services past their
+    /// memory. With nobody looking and no service with restart_on_memory it sleeps until <see cref="Wake"/>, so an
+    /// unwatched daemon does nothing at all (not even a timer that wakes a pool thread).
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                // Taken before the check: a wake after it completes this one, so none is lost.
+                var wake = Volatile.Read(ref _wake);
+                if (!Busy())
+                {
+                    await wake.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
+                }
+
+                await Task.Delay(Interval, _time, cancellationToken).ConfigureAwait(false);
                 try
                 {
                     await TickAsync().ConfigureAwait(false);
@@ -66,6 +80,13 @@ internal sealed class ResourceSampler
         {
         }
     }
+
+    /// <summary>Something changed that may need sampling (a look, a reload): the sleeping loop runs again.</summary>
+    public void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    private bool Busy() =>
+        _time.GetTimestamp() < Volatile.Read(ref _watchedUntil)
+        || Services().Any(n => ((ServiceConfig)n.Config).Limits.RestartOnMemory is not null);
 
     /// <summary>One interval's work: sample (all while watched, else those with a memory restart), then restart any past it.</summary>
     public async Task TickAsync()

@@ -18,9 +18,10 @@ internal sealed partial class ServiceTree
     {
         var notes = new List<string>();
         if (next.StateDir != Config.StateDir || next.Socket != Config.Socket || next.Dashboard != Config.Dashboard
-            || next.RunitStatus != Config.RunitStatus || next.Logs != Config.Logs || next.Admins != Config.Admins)
+            || next.RunitStatus != Config.RunitStatus || next.Logs != Config.Logs || next.Admins != Config.Admins
+            || next.Cgroups != Config.Cgroups || next.SampleInterval != Config.SampleInterval)
         {
-            notes.Add("state_dir, socket, admins, dashboard, status_layout and logs settings apply at the next `trellis up`");
+            notes.Add("state_dir, socket, admins, dashboard, status_layout, logs, cgroups and sample_interval settings apply at the next `trellis up`");
         }
 
         if (!((SupervisorConfig)Root.Config).SameFlags(next.Root) || Root.Name != next.Root.Name)
@@ -32,6 +33,9 @@ internal sealed partial class ServiceTree
         await ReconcileAsync(Root, next.Root, notes, counts).ConfigureAwait(false);
         Root.Config = ((SupervisorConfig)Root.Config) with { Children = next.Root.Children };
         Config = Config with { Root = (SupervisorConfig)Root.Config, File = next.File };
+
+        // A service may have gained a restart_on_memory: the sampler looks again.
+        Sampler.Wake();
         var summary = $"reloaded: {counts[0]} added, {counts[1]} changed, {counts[2]} removed";
         Events.Add(Root.Name, "reload", summary);
         return CommandResult.Done(notes.Count == 0 ? summary : summary + Environment.NewLine + string.Join(Environment.NewLine, notes.Select(n => "note: " + n)));
