@@ -48,16 +48,19 @@ stop_daemon() {
 }
 
 echo "== $N services in one daemon"
-tree 1 sleep, '"100000"' > "$W/one.yaml"
+# The programs sleep for a length unique to this run, so "left running" counts only this run's processes.
+SLEEP=$((100000 + $$ % 50000))
+tree 1 sleep, "\"$SLEEP\"" > "$W/one.yaml"
 start_daemon "$W/one.yaml" "$W/one.sock"; sleep 5; RSS1=$(rss_kb "$DPID"); stop_daemon
-tree "$N" sleep, '"100000"' > "$W/many.yaml"
+tree "$N" sleep, "\"$SLEEP\"" > "$W/many.yaml"
 start_daemon "$W/many.yaml" "$W/many.sock"; START_N=$START_S
 sleep 10
 RSSN=$(rss_kb "$DPID")
 c0=$(cpu_ticks "$DPID"); sleep 30; c1=$(cpu_ticks "$DPID")
 IDLE=$(echo "scale=3; ($c1 - $c0) * 100 / $(getconf CLK_TCK) / 30" | bc)
 stop_daemon; STOP_N=$STOP_S
-LEFT=$(pgrep -c -f "sleep 100000" || true)
+LEFT=$(pgrep -c -f "sleep $SLEEP" || true)
+[ "$LEFT" = 0 ] || { echo "trellis: $LEFT programs outlived the daemon; the end of its log:"; tail -20 "$W/many.yaml.log"; }
 printf 'trellis: RSS %d MB with 1 service, %d MB with %d: %.1f KB per added service, %.1f KB per service overall\n' \
   $((RSS1 / 1024)) $((RSSN / 1024)) "$N" "$(echo "($RSSN - $RSS1) / ($N - 1)" | bc -l)" "$(echo "$RSSN / $N" | bc -l)"
 printf 'trellis: idle CPU %s%% over 30 s; start %.2f s (%d services, in order); stop %.2f s (reverse order); left running after stop: %s\n' \
@@ -66,7 +69,7 @@ printf 'trellis: idle CPU %s%% over 30 s; start %.2f s (%d services, in order); 
 if command -v supervisord >/dev/null; then
   mkdir -p "$W/sd"
   { printf '[supervisord]\nnodaemon=true\nlogfile=%s/sd/sd.log\npidfile=%s/sd/sd.pid\nminfds=%d\n[unix_http_server]\nfile=%s/sd/sd.sock\n' "$W" "$W" $((N * 4 + 256)) "$W"
-    for i in $(seq 1 "$N"); do printf '[program:s%d]\ncommand=sleep 100000\nstdout_logfile=%s/sd/s%d.out\nstderr_logfile=%s/sd/s%d.err\n' "$i" "$W" "$i" "$W" "$i"; done
+    for i in $(seq 1 "$N"); do printf '[program:s%d]\ncommand=sleep %d\nstdout_logfile=%s/sd/s%d.out\nstderr_logfile=%s/sd/s%d.err\n' "$i" "$SLEEP" "$W" "$i" "$W" "$i"; done
   } > "$W/sd/supervisord.conf"
   t0=$(now); supervisord -c "$W/sd/supervisord.conf" > "$W/sd/out.log" 2>&1 & SPID=$!
   until [ "$(pgrep -c -P "$SPID" sleep || true)" -ge "$N" ]; do sleep 0.1; done
@@ -79,10 +82,10 @@ if command -v supervisord >/dev/null; then
 fi
 for peer in supervise runsv; do
   command -v "$peer" >/dev/null || continue
-  mkdir -p "$W/$peer"; printf '#!/bin/sh\nexec sleep 100000\n' > "$W/$peer/run"; chmod +x "$W/$peer/run"
+  mkdir -p "$W/$peer"; printf '#!/bin/sh\nexec sleep %d\n' "$SLEEP" > "$W/$peer/run"; chmod +x "$W/$peer/run"
   "$peer" "$W/$peer" & PP=$!; sleep 1
   printf '%s: RSS %d KB for one service (one %s per service: %d MB for %d)\n' "$peer" "$(rss_kb "$PP")" "$peer" $(($(rss_kb "$PP") * N / 1024)) "$N"
-  kill -TERM "$PP"; wait "$PP" 2>/dev/null || true; pkill -f "sleep 100000" || true
+  kill -TERM "$PP"; wait "$PP" 2>/dev/null || true; pkill -f "sleep $SLEEP" || true
 done
 
 echo "== restart storm: 100 services crashing every 100 ms for ${STORM_SECONDS} s"

@@ -78,6 +78,14 @@ public sealed class DashboardTests
         wait.Until(_ => driver.FindElement(By.Id("confirm")).GetAttribute("open") is null);
         Assert.Equal(webPid.ToString(System.Globalization.CultureInfo.InvariantCulture), PidCell("web"));
 
+        // Stop asks too; cancelled, web runs on.
+        Click("button[data-action='stop'][data-node='web']");
+        wait.Until(_ => driver.FindElement(By.Id("confirm")).GetAttribute("open") is not null);
+        Assert.Contains("Stop web?", driver.FindElement(By.Id("confirm-text")).Text, StringComparison.Ordinal);
+        Click("#confirm-no");
+        wait.Until(_ => driver.FindElement(By.Id("confirm")).GetAttribute("open") is null);
+        Assert.Equal("running", driver.FindElement(By.CssSelector("tr[data-node='web']")).GetAttribute("data-status"));
+
         // Kill, confirmed: the supervisor restarts web (and, rest_for_one, worker); the page shows the new pid live.
         Click("button[data-action='kill'][data-node='web']");
         Click("#confirm-yes");
