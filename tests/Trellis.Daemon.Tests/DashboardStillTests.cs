@@ -1,7 +1,7 @@
 using System.Drawing;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
+using Trellis.Tests.Browser;
 
 namespace Trellis.Daemon.Tests;
 
@@ -43,13 +43,8 @@ public sealed class DashboardStillTests
         await using var d = await DaemonProcess.StartAsync(Tree);
         var url = File.ReadAllText(Path.Combine(d.StateDir, "dashboard.url")).Trim();
         var token = File.ReadAllText(Path.Combine(d.StateDir, "dashboard.token")).Trim();
-        using var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        service.HideCommandPromptWindow = true;
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments(
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--window-size=1920,1080", "--user-data-dir=" + Path.Combine(d.Dir, "chromium"));
-        using var driver = new ChromeDriver(service, options, DaemonProcess.Deadline);
+        using var chromium = new Chromium(1920, 1080, DaemonProcess.Deadline);
+        var driver = chromium.Driver;
         var js = driver;
         var wait = new WebDriverWait(driver, DaemonProcess.Deadline);
         driver.Navigate().GoToUrl(url + "?token=" + Uri.EscapeDataString(token));

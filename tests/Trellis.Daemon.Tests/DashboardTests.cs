@@ -1,6 +1,6 @@
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
+using Trellis.Tests.Browser;
 
 namespace Trellis.Daemon.Tests;
 
@@ -26,13 +26,8 @@ public sealed class DashboardTests
         var url = File.ReadAllText(Path.Combine(d.StateDir, "dashboard.url")).Trim();
         var webPid = await d.OsPidAsync("web");
 
-        using var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        service.HideCommandPromptWindow = true;
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments(
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--window-size=1500,900", "--user-data-dir=" + Path.Combine(d.Dir, "chromium"));
-        using var driver = new ChromeDriver(service, options, DaemonProcess.Deadline);
+        using var chromium = new Chromium(1500, 900, DaemonProcess.Deadline);
+        var driver = chromium.Driver;
         var wait = new WebDriverWait(driver, DaemonProcess.Deadline);
 
         // Without the token the page is the sign-in form; a wrong token is refused there; the right one signs in with

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
+using Trellis.Tests.Browser;
 
 namespace Trellis.Hosting.Tests;
 
@@ -54,14 +54,8 @@ public sealed class ObserverTests
                 Assert.Equal(HttpStatusCode.Redirect, (await anonymous.PostAsync(new Uri(site, "/trellis/api/processes/9/kill"), null)).StatusCode);
             }
 
-            using var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-            service.HideCommandPromptWindow = true;
-            var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-            var profile = Directory.CreateTempSubdirectory("trellis-observer-").FullName;
-            options.AddArguments(
-                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1400,900", "--user-data-dir=" + profile);
-            using var driver = new ChromeDriver(service, options, Deadline);
+            using var chromium = new Chromium(1400, 900, Deadline);
+            var driver = chromium.Driver;
             var wait = new WebDriverWait(driver, Deadline);
 
             // Rows stay put across refreshes; only a process that is gone takes its row with it, which goes stale.
@@ -97,8 +91,6 @@ public sealed class ObserverTests
             Assert.Equal(200, await StatusOf("groceries"));
             Assert.NotNull(Row("KV.Registry: groceries"));
 
-            app.Kill(entireProcessTree: false);
-            Directory.Delete(profile, recursive: true);
         }
         finally
         {
