@@ -65,7 +65,8 @@ internal sealed class ServiceCgroups
     {
         if (Root is null)
         {
-            if (!config.Limits.ToResourceLimits().IsEmpty)
+            // Said at the first start, not at every restart of a crash loop.
+            if (node.Starts == 0 && !config.Limits.ToResourceLimits().IsEmpty)
             {
                 node.Log?.Daemon("limits are not enforced: the service runs without a cgroup");
             }
