@@ -107,11 +107,11 @@ internal static class ApiEndpoints
         tree.Sampler.Watch();
         return new
         {
-        name = tree.Root.Name,
-        file = tree.Config.File,
-        seq = tree.Events.LastSeq,
-        restarts_total = tree.Events.RestartTotal,
-        root = View(tree, tree.Root, withChildren: true),
+            name = tree.Root.Name,
+            file = tree.Config.File,
+            seq = tree.Events.LastSeq,
+            restarts_total = tree.Events.RestartTotal,
+            root = View(tree, tree.Root, withChildren: true),
         };
     }
 

@@ -128,7 +128,7 @@ internal static unsafe class Spawner
                     CloseBoth(outPipe);
                     CloseBoth(errPipe);
                     CloseBoth(notifyPipe);
-                    return new(0, new SpawnFailure(joinError, group.Path, $"could not join cgroup {group.Path}: {new SpawnFailure(joinError, group.Path).Message}"), -1, -1);
+                    return new(0, new SpawnFailure(joinError, group.Path, $"could not join the program's cgroup ({Marshal.GetPInvokeErrorMessage(joinError)})"), -1, -1);
                 }
 
                 pid = 0;
