@@ -36,15 +36,16 @@ tree() { # tree COUNT COMMAND... -> YAML on stdout
 start_daemon() { # start_daemon FILE SOCKET -> sets DPID; waits for "tree started"
   local log="$W/$(basename "$1").log"
   local t0; t0=$(now)
-  "$T" up "$1" --socket "$2" > "$log" 2>&1 & DPID=$!
+  "$T" up "$1" --socket "$2" > "$log" 2>&1 & DPID=$!; DLOG=$log
   until grep -q "tree started" "$log"; do kill -0 "$DPID" 2>/dev/null || { cat "$log"; exit 1; }; sleep 0.05; done
   START_S=$(echo "$(now) - $t0" | bc)
 }
 
 stop_daemon() {
   local t0; t0=$(now)
-  kill -TERM "$DPID"; wait "$DPID" || true
+  kill -TERM "$DPID"; STOP_RC=0; wait "$DPID" || STOP_RC=$?
   STOP_S=$(echo "$(now) - $t0" | bc)
+  [ "$STOP_RC" = 0 ] || { echo "trellis exited $STOP_RC on SIGTERM; the end of its log:"; tail -20 "$DLOG"; }
 }
 
 echo "== $N services in one daemon"
