@@ -15,10 +15,13 @@ internal static class ObserverSnapshot
         var processes = node.GetProcesses();
         var byId = processes.ToDictionary(p => p.Pid.Id);
         var registries = node.RegistryNames.Order(StringComparer.Ordinal).ToArray();
+        // Every supervisor is asked at once, so a page of many busy ones still answers within the one-second bound.
+        var supervisors = processes.Where(IsSupervisor).ToList();
+        var answers = await Task.WhenAll(supervisors.Select(p => WhichChildrenAsync(p.Pid, cancellationToken))).ConfigureAwait(false);
         var children = new Dictionary<long, (IReadOnlyList<ChildInfo>? Children, bool Busy)>();
-        foreach (var p in processes.Where(IsSupervisor))
+        for (var i = 0; i < supervisors.Count; i++)
         {
-            children[p.Pid.Id] = await WhichChildrenAsync(p.Pid, cancellationToken).ConfigureAwait(false);
+            children[supervisors[i].Pid.Id] = answers[i];
         }
 
         // A supervisor that is some supervisor's child is in that tree; the others are roots.
