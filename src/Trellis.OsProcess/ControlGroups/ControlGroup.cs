@@ -200,12 +200,16 @@ public sealed class ControlGroup
     internal int EnterForSpawn()
     {
         SpawnLock.Enter();
+
+        // The spawning thread holds one of pids_max's slots while it is inside; the program must not lose it to us.
+        SetPidsMax(extra: 1);
         var tid = Libc.gettid().ToString(CultureInfo.InvariantCulture);
         foreach (var dir in _v1.Values)
         {
             if (CgroupFile.Write(System.IO.Path.Combine(dir, "tasks"), tid) is var rc and not 0)
             {
                 MoveBack(tid);
+                SetPidsMax(extra: 0);
                 SpawnLock.Exit();
                 return rc;
             }
@@ -220,6 +224,7 @@ public sealed class ControlGroup
         try
         {
             MoveBack(Libc.gettid().ToString(CultureInfo.InvariantCulture));
+            SetPidsMax(extra: 0);
             if (pid > 0 && _v2 is not null)
             {
                 // Best effort: a program that is already gone cannot move, and its v1 groups hold anything it forked.
@@ -229,6 +234,15 @@ public sealed class ControlGroup
         finally
         {
             SpawnLock.Exit();
+        }
+    }
+
+    // pids_max in the v1 pids group the spawning thread joins, with room for that thread while it is there.
+    private void SetPidsMax(int extra)
+    {
+        if (Limits.PidsMax is { } max && _v1.TryGetValue("pids", out var dir))
+        {
+            _ = CgroupFile.Write(System.IO.Path.Combine(dir, "pids.max"), (max + extra).ToString(CultureInfo.InvariantCulture));
         }
     }
 
