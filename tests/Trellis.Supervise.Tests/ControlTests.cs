@@ -165,8 +165,10 @@ public class ControlTests
         var pid = await d.WaitForPidAsync(p => p > 0);
         d.Control("p");
         await d.WaitUntilAsync(() => File.ReadAllBytes(d.File("status"))[12] == 1, "paused flag");
-        Assert.Contains("State:\tT", File.ReadAllText($"/proc/{pid}/status"), StringComparison.Ordinal);
+        // The flag is written once SIGSTOP is sent; the kernel stops the program when it next runs, a moment later.
+        await d.WaitUntilAsync(() => File.ReadAllText($"/proc/{pid}/status").Contains("State:\tT", StringComparison.Ordinal), "the program stopped");
         d.Control("c");
+        await d.WaitUntilAsync(() => !File.ReadAllText($"/proc/{pid}/status").Contains("State:\tT", StringComparison.Ordinal), "the program continued");
         await d.WaitUntilAsync(() => File.ReadAllBytes(d.File("status"))[12] == 0, "paused flag cleared");
     }
 
