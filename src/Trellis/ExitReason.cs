@@ -140,7 +140,7 @@ public sealed class ExitReason : IEquatable<ExitReason>
         ExitReasonKind.Kill => "kill",
         ExitReasonKind.NoProc => "noproc",
         ExitReasonKind.NoConnection => "noconnection",
-        ExitReasonKind.Exception => "{" + Exception!.GetType().Name + "," + Terms.Format(Exception.Message) + "}",
+        ExitReasonKind.Exception => "{" + ((Exception as RemoteException)?.TypeName ?? Exception!.GetType().Name) + "," + Terms.Format(Exception!.Message) + "}",
         ExitReasonKind.ExitCode => "{exit_code," + Code.ToString(CultureInfo.InvariantCulture) + "}",
         ExitReasonKind.Signal => "{signal," + Code.ToString(CultureInfo.InvariantCulture) + (CoreDumped ? ",core_dumped}" : "}"),
         _ => Terms.Format(Detail),

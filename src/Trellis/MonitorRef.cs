@@ -15,12 +15,22 @@ public sealed class MonitorRef
         Watcher = watcher;
     }
 
+    internal MonitorRef(RemotePid target, IDownWatcher watcher)
+    {
+        Id = Interlocked.Increment(ref s_next);
+        RemoteTarget = target;
+        Watcher = watcher;
+    }
+
     /// <summary>The monitored process.</summary>
-    public Pid Pid => new(Target);
+    public Pid Pid => Target is not null ? new(Target) : new(RemoteTarget!);
 
     internal long Id { get; }
 
-    internal LocalProcess Target { get; }
+    internal LocalProcess? Target { get; }
+
+    /// <summary>The watched process when it is on another node.</summary>
+    internal RemotePid? RemoteTarget { get; }
 
     internal IDownWatcher Watcher { get; }
 

@@ -104,6 +104,9 @@ public sealed class Node : IAsyncDisposable
 
     internal TrellisMetrics Metrics { get; }
 
+    /// <summary>The node's distribution, once started (Trellis.Distribution); null while the node is alone.</summary>
+    internal IRemoteRouter? Router { get; set; }
+
     /// <summary>
     /// Starts a process that no other process owns. It is stopped when the node is disposed.
     /// Inside a process, use <see cref="ProcessContext.Spawn"/> or <see cref="ProcessContext.SpawnLink"/> instead.
@@ -144,6 +147,13 @@ public sealed class Node : IAsyncDisposable
     /// <returns>The exit reason.</returns>
     public static Task<ExitReason> WaitForExitAsync(Pid target, CancellationToken cancellationToken = default)
     {
+        if (target.Remote is { } remote)
+        {
+            var remoteWatcher = new TaskDownWatcher();
+            remote.Router.Monitor(new MonitorRef(remote, remoteWatcher));
+            return cancellationToken.CanBeCanceled ? remoteWatcher.Task.WaitAsync(cancellationToken) : remoteWatcher.Task;
+        }
+
         if (target.Process is not { } process)
         {
             return Task.FromResult(ExitReason.NoProc);
@@ -303,6 +313,11 @@ public sealed class Node : IAsyncDisposable
     {
         Interlocked.Decrement(ref _alive);
         _all?.TryRemove(process, out _);
+        if (process.Exported)
+        {
+            Router?.ProcessExited(process);
+        }
+
         if (process.RegisteredName is { } name)
         {
             lock (process.Sync)
@@ -328,6 +343,6 @@ public sealed class Node : IAsyncDisposable
         {
         }
 
-        public void OnDown(MonitorRef monitor, ExitReason reason) => TrySetResult(monitor.Target.ExitReasonOrNull ?? reason);
+        public void OnDown(MonitorRef monitor, ExitReason reason) => TrySetResult(monitor.Target?.ExitReasonOrNull ?? reason);
     }
 }

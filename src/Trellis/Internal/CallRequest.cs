@@ -21,8 +21,20 @@ internal sealed class CallRequest : ICallRequest, IValueTaskSource<object?>
 
     public object Request { get; }
 
+    /// <summary>The server's name, for a call by a name registered on another node (<see cref="Server"/> is none).</summary>
+    public string? ServerName { get; init; }
+
     /// <summary>The server holding this call for a later reply, if any.</summary>
     public GenServer? DeferredBy { get; set; }
+
+    /// <summary>Server side of a call from another node: where the reply goes (with <see cref="RemoteId"/>).</summary>
+    public IRemoteCalls? ReplySink { get; init; }
+
+    /// <summary>Caller side of a call to another node: told when the call is finished.</summary>
+    public IRemoteCalls? Owner { get; set; }
+
+    /// <summary>The call's number on its connection.</summary>
+    public long RemoteId { get; set; }
 
     public bool IsDone => Volatile.Read(ref _done) != 0;
 
@@ -55,6 +67,12 @@ internal sealed class CallRequest : ICallRequest, IValueTaskSource<object?>
         }
 
         Release();
+        if (ReplySink is { } sink)
+        {
+            sink.Replied(this, reply);
+            return true;
+        }
+
         if (server is null || !Slice.TryDefer(server, this, reply))
         {
             _core.SetResult(reply);
@@ -78,7 +96,13 @@ internal sealed class CallRequest : ICallRequest, IValueTaskSource<object?>
         }
 
         Release();
-        _core.SetException(new CallException(Server, Request, reason));
+        if (ReplySink is { } sink)
+        {
+            sink.Failed(this, reason);
+            return;
+        }
+
+        _core.SetException(ServerName is { } name ? new CallException(name, Request, reason) : new CallException(Server, Request, reason));
     }
 
     private void Cancel()
@@ -97,6 +121,7 @@ internal sealed class CallRequest : ICallRequest, IValueTaskSource<object?>
         Volatile.Read(ref _timer)?.Dispose();
         _cancellation.Dispose();
         DeferredBy?.ForgetDeferred(this);
+        Owner?.Released(this);
     }
 
     object? IValueTaskSource<object?>.GetResult(short token) => _core.GetResult(token);

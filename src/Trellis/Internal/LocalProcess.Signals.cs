@@ -97,6 +97,12 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     public override void Link(Pid other)
     {
+        if (other.Remote is { } remote)
+        {
+            LinkRemote(remote);
+            return;
+        }
+
         var target = other.Process ?? throw new ArgumentException("cannot link to Pid.None", nameof(other));
         ThrowIfDead();
         if (ReferenceEquals(target, this) || TryLink(this, target))
@@ -116,6 +122,22 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     public override void Unlink(Pid other)
     {
+        if (other.Remote is { } remote)
+        {
+            bool removed;
+            lock (_outbox.Gate)
+            {
+                removed = _remoteLinks?.Remove(remote) ?? false;
+            }
+
+            if (removed)
+            {
+                remote.Router.Unlink(this, remote);
+            }
+
+            return;
+        }
+
         var target = other.Process ?? throw new ArgumentException("cannot unlink Pid.None", nameof(other));
         if (ReferenceEquals(target, this))
         {
@@ -184,17 +206,98 @@ internal sealed partial class LocalProcess : IDownWatcher
         }
     }
 
-    /// <summary>The processes linked to this one (a snapshot).</summary>
+    /// <summary>The processes linked to this one (a snapshot), those on this node first.</summary>
     internal List<Pid> LinkedPids()
     {
         lock (_outbox.Gate)
         {
-            return _links switch
+            List<Pid> pids = _links switch
             {
                 LocalProcess single => [single.Self],
                 HashSet<LocalProcess> set => set.Select(p => p.Self).ToList(),
                 _ => [],
             };
+            if (_remoteLinks is { } remote)
+            {
+                pids.AddRange(remote.Select(r => new Pid(r)));
+            }
+
+            return pids;
+        }
+    }
+
+    /// <summary>Links to a process on another node: the link is in place here at once, and the other side is told.</summary>
+    private void LinkRemote(RemotePid remote)
+    {
+        lock (_outbox.Gate)
+        {
+            ThrowIfDead();
+            _remoteLinks ??= [];
+            if (!_remoteLinks.Add(remote))
+            {
+                return;
+            }
+        }
+
+        remote.Router.Link(this, remote);
+    }
+
+    /// <summary>A process on another node linked to this one (its LINK arrived); false when this process is dead.</summary>
+    internal bool AddRemoteLink(RemotePid remote)
+    {
+        lock (_outbox.Gate)
+        {
+            if (_exitReason is not null)
+            {
+                return false;
+            }
+
+            _remoteLinks ??= [];
+            _remoteLinks.Add(remote);
+            return true;
+        }
+    }
+
+    /// <summary>A process on another node removed its link to this one.</summary>
+    internal void RemoveRemoteLink(RemotePid remote)
+    {
+        lock (_outbox.Gate)
+        {
+            _remoteLinks?.Remove(remote);
+        }
+    }
+
+    /// <summary>
+    /// A linked process on another node exited, or its connection was lost (<c>noconnection</c>). Ignored unless the
+    /// link is still in place (unlink wins).
+    /// </summary>
+    internal void OnRemoteLinkExit(RemotePid from, ExitReason reason)
+    {
+        lock (_outbox.Gate)
+        {
+            if (_exitReason is not null || _remoteLinks is null || !_remoteLinks.Remove(from))
+            {
+                return;
+            }
+        }
+
+        ReceiveExitSignal(new Pid(from), reason, untrappable: false);
+    }
+
+    /// <summary>An exit signal sent by exit/2 from another node (<c>kill</c> is untrappable, as locally).</summary>
+    internal void OnRemoteExitSignal(Pid from, ExitReason reason) =>
+        ReceiveExitSignal(from, reason, untrappable: reason.Kind == ExitReasonKind.Kill);
+
+    private static void SignalRemoteLinks(LocalProcess from, HashSet<RemotePid>? links, ExitReason reason)
+    {
+        if (links is null)
+        {
+            return;
+        }
+
+        foreach (var remote in links)
+        {
+            remote.Router.LinkExited(from, remote, reason);
         }
     }
 
@@ -238,6 +341,12 @@ internal sealed partial class LocalProcess : IDownWatcher
     /// <summary>Erlang's exit/2 from <paramref name="from"/> (<see cref="Pid.None"/> when outside any process).</summary>
     internal static void SendExitSignal(Pid from, Pid target, ExitReason reason)
     {
+        if (target.Remote is { } remote)
+        {
+            remote.Router.Exit(from, remote, reason);
+            return;
+        }
+
         if (target.Process is not { } process)
         {
             return;
@@ -290,6 +399,14 @@ internal sealed partial class LocalProcess : IDownWatcher
 
     public override MonitorRef Monitor(Pid target)
     {
+        if (target.Remote is { } remote)
+        {
+            ThrowIfDead();
+            var remoteMonitor = new MonitorRef(remote, this);
+            remote.Router.Monitor(remoteMonitor);
+            return remoteMonitor;
+        }
+
         var process = target.Process ?? throw new ArgumentException("cannot monitor Pid.None", nameof(target));
         ThrowIfDead();
         var monitor = new MonitorRef(process, this);
@@ -324,7 +441,7 @@ internal sealed partial class LocalProcess : IDownWatcher
         monitor.Watcher.OnDown(monitor, ExitReason.NoProc);
     }
 
-    private void RemoveMonitor(MonitorRef monitor)
+    internal void RemoveMonitor(MonitorRef monitor)
     {
         lock (_outbox.Gate)
         {
@@ -355,7 +472,14 @@ internal sealed partial class LocalProcess : IDownWatcher
             monitor.Active = false;
         }
 
-        monitor.Target.RemoveMonitor(monitor);
+        if (monitor.Target is { } target)
+        {
+            target.RemoveMonitor(monitor);
+        }
+        else if (wasActive)
+        {
+            monitor.RemoteTarget!.Router.Demonitor(monitor);
+        }
         if (flush)
         {
             RemoveAll(m => m is DownMessage d && ReferenceEquals(d.Ref, monitor));

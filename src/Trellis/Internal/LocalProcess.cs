@@ -18,6 +18,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     private int _flags;
     private object? _links;
     private object? _monitors;
+    private HashSet<RemotePid>? _remoteLinks;
     private CancellationTokenSource? _cts;
 
     // What the next slice hands to the waiting receive: set by the one waker of each wait, read by that slice.
@@ -41,6 +42,9 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
 
     /// <summary>The registered name; changed by <see cref="Node"/> under this process's lock.</summary>
     internal string? RegisteredName { get; set; }
+
+    /// <summary>True once the pid has gone to another node, which may name it in what it sends back.</summary>
+    internal bool Exported { get; set; }
 
     /// <summary>Set once before the process runs.</summary>
     internal IProcessExtension? Extension { get; set; }
@@ -211,6 +215,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
     private bool TerminateCore(ExitReason reason)
     {
         object? links;
+        HashSet<RemotePid>? remoteLinks;
         object? monitors;
         Slot[]? leftovers;
         int head;
@@ -229,6 +234,8 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
             _exitReason = reason;
             links = _links;
             _links = null;
+            remoteLinks = _remoteLinks;
+            _remoteLinks = null;
             monitors = _monitors;
             _monitors = null;
             leftovers = _outbox.Items;
@@ -254,6 +261,7 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         // The links first: by the time a caller, a monitor or a waiter hears of this exit, every linked process (a
         // supervisor) has the exit signal in its mailbox, so what the caller asks it next comes after the restart.
         SignalLinks(links, reason);
+        SignalRemoteLinks(this, remoteLinks, reason);
         Extension?.OnExit(reason);
         FailCalls(leftovers, head, count, reason);
         FailInnerCalls(inner, reason);

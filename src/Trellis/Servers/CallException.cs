@@ -19,6 +19,15 @@ public sealed class CallException : Exception
         Reason = reason;
     }
 
+    /// <summary>A call to a server by name failed.</summary>
+    internal CallException(string server, object? request, ExitReason reason)
+        : base(Describe(server, request, reason))
+    {
+        Server = Pid.None;
+        Request = request;
+        Reason = reason;
+    }
+
     /// <summary>Creates the exception with reason <c>noproc</c>.</summary>
     public CallException()
         : this(Pid.None, null, ExitReason.NoProc)
@@ -51,10 +60,11 @@ public sealed class CallException : Exception
     /// <summary>Why the call failed: <c>timeout</c>, <c>noproc</c>, or the server's exit reason.</summary>
     public ExitReason Reason { get; }
 
-    private static string Describe(Pid server, object? request, ExitReason reason)
+    private static string Describe(object server, object? request, ExitReason reason)
     {
         var what = reason.IsAtom("timeout") ? "timed out"
             : reason.Kind == ExitReasonKind.NoProc ? "failed: no process (the server is not alive, or no process has that name)"
+            : reason.Kind == ExitReasonKind.NoConnection ? "failed: no connection to the server's node"
             : "failed: the server exited with reason " + reason;
         return $"call to {server} with {Terms.Format(request)} {what}";
     }

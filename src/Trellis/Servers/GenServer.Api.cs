@@ -34,7 +34,14 @@ public abstract partial class GenServer
         return StartCoreAsync(null, node, factory, argument, options, cancellationToken);
     }
 
-    internal static ValueTask<StartResult> StartCoreAsync(LocalProcess? parent, Node node, Func<GenServer> factory, object? argument, GenServerOptions? options, CancellationToken cancellationToken)
+    internal static ValueTask<StartResult> StartCoreAsync(LocalProcess? parent, Node node, Func<GenServer> factory, object? argument, GenServerOptions? options, CancellationToken cancellationToken) =>
+        StartCoreAsync(parent, remoteParent: null, node, factory, argument, options, cancellationToken);
+
+    /// <summary>
+    /// Starts a server; with <paramref name="remoteParent"/> (a start asked for by a process on another node) that
+    /// process is its parent, linked before the server runs: its exit, or the loss of its node, stops the server.
+    /// </summary>
+    internal static ValueTask<StartResult> StartCoreAsync(LocalProcess? parent, RemotePid? remoteParent, Node node, Func<GenServer> factory, object? argument, GenServerOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(factory);
         GenServer server;
@@ -48,10 +55,10 @@ public abstract partial class GenServer
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return server.StartAsync(parent, node, argument, options, cancellationToken);
+        return server.StartAsync(parent, remoteParent, node, argument, options, cancellationToken);
     }
 
-    private ValueTask<StartResult> StartAsync(LocalProcess? parent, Node node, object? argument, GenServerOptions? options, CancellationToken cancellationToken)
+    private ValueTask<StartResult> StartAsync(LocalProcess? parent, RemotePid? remoteParent, Node node, object? argument, GenServerOptions? options, CancellationToken cancellationToken)
     {
         if (_process is not null)
         {
@@ -68,7 +75,7 @@ public abstract partial class GenServer
         process.SelfTerminating = true;
         _process = process;
         _argument = argument;
-        Parent = parent?.Self ?? Pid.None;
+        Parent = parent?.Self ?? (remoteParent is null ? Pid.None : new Pid(remoteParent));
         if (options?.Name is { } name && !node.TryRegister(name, process.Self))
         {
             process.Terminate(ExitReason.Normal);
@@ -97,6 +104,14 @@ public abstract partial class GenServer
         }
 
         parent?.LinkNew(process);
+        if (remoteParent is not null)
+        {
+            // The other side adds its half of the link when it hears the start's answer, which comes before anything
+            // this server's exit sends it (one connection keeps order).
+            process.AddRemoteLink(remoteParent);
+            remoteParent.Router.Link(process, remoteParent);
+        }
+
         process.StartInline();
         process.ClearInline();
         var started = StartedAsync();
@@ -144,14 +159,99 @@ public abstract partial class GenServer
         }
 
         var call = new CallRequest(server, request);
-        if (server.Process is not { } process || !process.Enqueue(call))
+        TimeProvider time;
+        if (server.Process is { } process)
+        {
+            if (!process.Enqueue(call))
+            {
+                return ValueTask.FromException<object?>(new CallException(server, request, ExitReason.NoProc));
+            }
+
+            time = process.Node.TimeProvider;
+        }
+        else if (server.Remote is { } remote)
+        {
+            remote.Router.Call(remote, call);
+            time = remote.Router.TimeProvider;
+        }
+        else
         {
             return ValueTask.FromException<object?>(new CallException(server, request, ExitReason.NoProc));
         }
 
+        return Armed(call, time, wait, cancellationToken);
+    }
+
+    /// <summary>
+    /// Calls a server by reference (a pid, a name on a node, <c>{Name, Node}</c> or a via name), as OTP's
+    /// <c>gen_server:call/3</c>: a name is looked up at the call, so it reaches the server's current incarnation.
+    /// </summary>
+    /// <param name="server">The server.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="timeout">How long to wait; five seconds by default.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The answer.</returns>
+    /// <exception cref="CallException">Timed out, no such process or name (<c>noproc</c>), its node unreachable
+    /// (<c>noconnection</c>), or the server exited before answering.</exception>
+    public static ValueTask<object?> CallAsync(ServerRef server, object request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (server.Name is not { } name || server.RemoteNode is not { } remoteNode)
+        {
+            var pid = server.Resolve();
+            return pid.IsNone && server.Pid.IsNone
+                ? ValueTask.FromException<object?>(new CallException(server.ToString(), request, ExitReason.NoProc))
+                : CallAsync(pid, request, timeout, cancellationToken);
+        }
+
+        ArgumentNullException.ThrowIfNull(request);
+        var wait = timeout ?? DefaultCallTimeout;
+        if (wait < TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a call timeout must be positive or Timeout.InfiniteTimeSpan");
+        }
+
+        if (server.Node!.Router is not { } router)
+        {
+            return ValueTask.FromException<object?>(new CallException(server.ToString(), request, ExitReason.NoConnection));
+        }
+
+        var call = new CallRequest(Pid.None, request) { ServerName = server.ToString() };
+        router.CallNamed(remoteNode, name, call);
+        return Armed(call, router.TimeProvider, wait, cancellationToken);
+    }
+
+    /// <summary>A call by reference whose answer is a <typeparamref name="T"/>; see <see cref="CallAsync(ServerRef, object, TimeSpan?, CancellationToken)"/>.</summary>
+    /// <typeparam name="T">The answer's type.</typeparam>
+    /// <param name="server">The server.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="timeout">How long to wait; five seconds by default.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The answer.</returns>
+    /// <exception cref="CallException">The call failed.</exception>
+    /// <exception cref="InvalidCastException">The answer is not a <typeparamref name="T"/>.</exception>
+    public static async ValueTask<T> CallAsync<T>(ServerRef server, object request, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        (T)(await CallAsync(server, request, timeout, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>Casts to a server by reference; see <see cref="CallAsync(ServerRef, object, TimeSpan?, CancellationToken)"/>.</summary>
+    /// <param name="server">The server.</param>
+    /// <param name="request">The request.</param>
+    /// <returns>False when it is known at once that the cast cannot arrive (no such process or name here).</returns>
+    public static bool Cast(ServerRef server, object request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (server.Name is { } name && server.RemoteNode is { } remoteNode)
+        {
+            return server.Node!.Router is { } router && router.CastNamed(remoteNode, name, request);
+        }
+
+        return Cast(server.Resolve(), request);
+    }
+
+    private static ValueTask<object?> Armed(CallRequest call, TimeProvider time, TimeSpan wait, CancellationToken cancellationToken)
+    {
         if (wait != Timeout.InfiniteTimeSpan)
         {
-            call.ArmTimeout(process.Node.TimeProvider, wait);
+            call.ArmTimeout(time, wait);
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -181,7 +281,8 @@ public abstract partial class GenServer
     public static bool Cast(Pid server, object request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return server.Process is { } process && process.EnqueueCast(request);
+        return server.Process is { } process ? process.EnqueueCast(request)
+            : server.Remote is { } remote && remote.Router.Cast(remote, request);
     }
 
     /// <summary>Answers a call that a callback left without a reply (<c>GenServer.reply</c>); may be used from any thread.</summary>
@@ -211,7 +312,7 @@ public abstract partial class GenServer
 
         var wait = timeout ?? Timeout.InfiniteTimeSpan;
         if (wait != Timeout.InfiniteTimeSpan
-            && await Task.WhenAny(exited, Task.Delay(wait, server.Process!.Node.TimeProvider)).ConfigureAwait(false) != exited)
+            && await Task.WhenAny(exited, Task.Delay(wait, server.Process?.Node.TimeProvider ?? server.Remote!.Router.TimeProvider)).ConfigureAwait(false) != exited)
         {
             throw new CallException(server, request, ExitReason.Timeout);
         }

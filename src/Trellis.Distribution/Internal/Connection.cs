@@ -1,0 +1,245 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace Trellis.Distribution.Internal;
+
+/// <summary>
+/// One authenticated connection to a peer: a reader loop that hands each frame to the <see cref="Peer"/>, a writer loop
+/// that sends what the peer's outbox gathered (many frames per write), and the tick timer. Closing it is final; the
+/// peer hears of it once, through <see cref="Peer.OnClosed"/>.
+/// </summary>
+internal sealed class Connection : IDisposable
+{
+    private readonly Peer _peer;
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _tickTime;
+    private readonly int _maxFrame;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _doorbell = new(0, 1);
+    private ITimer? _ticker;
+    private long _lastReceived;
+    private int _sentSinceCheck;
+    private int _closed;
+    private Task _loops = Task.CompletedTask;
+
+    public Connection(Peer peer, Socket socket, Stream stream, uint creation, TimeProvider time, TimeSpan tickTime, int maxFrame)
+    {
+        _peer = peer;
+        _socket = socket;
+        _stream = stream;
+        Creation = creation;
+        _time = time;
+        _tickTime = tickTime;
+        _maxFrame = maxFrame;
+        _lastReceived = time.GetTimestamp();
+    }
+
+    /// <summary>The peer's incarnation on this connection.</summary>
+    public uint Creation { get; }
+
+    /// <summary>Why it closed, once it has.</summary>
+    public string? CloseReason { get; private set; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Both loops; complete once the connection is closed and they have ended.</summary>
+    public Task Completion => _loops;
+
+    public void Start()
+    {
+        _loops = RunAsync();
+        var interval = TickPolicy.Interval(_tickTime);
+        _ticker = _time.CreateTimer(static s => ((Connection)s!).OnTick(), this, interval, interval);
+    }
+
+    public void Dispose()
+    {
+        _ticker?.Dispose();
+        _stop.Dispose();
+        _doorbell.Dispose();
+        _stream.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await Task.WhenAll(Task.Run(ReadLoopAsync), Task.Run(WriteLoopAsync)).ConfigureAwait(false);
+        }
+        finally
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>The peer's outbox has frames: wake the writer (at most one wake is outstanding).</summary>
+    public void Ring()
+    {
+        Volatile.Write(ref _sentSinceCheck, 1);
+        try
+        {
+            _doorbell.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already rung: the writer takes everything gathered when it wakes.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed and done.
+        }
+    }
+
+    /// <summary>Closes the connection (first call only) and tells the peer.</summary>
+    public void Close(string reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        CloseReason = reason;
+        _ticker?.Dispose();
+        _stop.Cancel();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Already gone.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        _socket.Close();
+        _peer.OnClosed(this, reason);
+    }
+
+    private void OnTick()
+    {
+        if (IsClosed)
+        {
+            return;
+        }
+
+        var silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived));
+        var sent = Interlocked.Exchange(ref _sentSinceCheck, 0) != 0;
+        switch (TickPolicy.Decide(silent, sent, _tickTime))
+        {
+            case TickAction.Down:
+                Close($"nothing received for {silent.TotalSeconds:0.0} s (tick time {_tickTime.TotalSeconds:0.#} s)");
+                break;
+            case TickAction.SendTick:
+                _peer.SendTick(this);
+                break;
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        int start = 0, end = 0;
+        try
+        {
+            while (true)
+            {
+                while (end - start >= 4)
+                {
+                    var length = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(start));
+                    if (length < 1 || length > _maxFrame)
+                    {
+                        Close($"a frame of {length} bytes (the limit is {_maxFrame})");
+                        return;
+                    }
+
+                    if (end - start - 4 < length)
+                    {
+                        if (4 + length > buffer.Length - start)
+                        {
+                            // Make room: move the partial frame to the front, and grow for a large one.
+                            var target = buffer.Length >= 4 + length ? buffer : new byte[Math.Max(buffer.Length * 2, 4 + length)];
+                            Buffer.BlockCopy(buffer, start, target, 0, end - start);
+                            buffer = target;
+                            end -= start;
+                            start = 0;
+                        }
+
+                        break;
+                    }
+
+                    if (!_peer.Dispatch(this, buffer.AsMemory(start + 4, length)))
+                    {
+                        return;
+                    }
+
+                    start += 4 + length;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                    if (buffer.Length > 1024 * 1024)
+                    {
+                        buffer = new byte[64 * 1024];
+                    }
+                }
+                else if (end == buffer.Length)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
+
+                var read = await _stream.ReadAsync(buffer.AsMemory(end), _stop.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    Close("the peer closed the connection");
+                    return;
+                }
+
+                end += read;
+                Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            Close("the connection was lost: " + ex.Message);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new FrameBuffer(64 * 1024);
+        try
+        {
+            while (true)
+            {
+                await _doorbell.WaitAsync(_stop.Token).ConfigureAwait(false);
+                batch = _peer.TakeOutbox(this, batch);
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
+                await _stream.WriteAsync(batch.Written, _stop.Token).ConfigureAwait(false);
+                await _stream.FlushAsync(_stop.Token).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            Close("the connection was lost: " + ex.Message);
+        }
+    }
+}
