@@ -5,7 +5,7 @@ using Trellis.Distribution.TestNode;
 
 // A node for the distribution tests: `--name N@127.0.0.1 --cookie C [--port P] [--tick SECONDS] [--connect N@H:P]`.
 // It prints "ready PORT" once listening, registers an echo process as "echo", and runs until killed or its stdin closes.
-string? name = null, cookie = null, connect = null;
+string? name = null, cookie = null, connect = null, supervise = null, pidFile = null;
 var port = 0;
 var tick = 4.0;
 for (var i = 0; i + 1 < args.Length; i += 2)
@@ -17,6 +17,8 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--port": port = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--tick": tick = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--connect": connect = args[i + 1]; break;
+        case "--supervise": supervise = args[i + 1]; break;
+        case "--pidfile": pidFile = args[i + 1]; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -44,6 +46,24 @@ node.Register("echo", echo);
 if (connect is not null && !await net.ConnectAsync(connect))
 {
     Console.Error.WriteLine($"could not connect to {connect}");
+}
+
+if (supervise is not null)
+{
+    // The supervisor node of the fault tests: two children on the other node, one a GenServer that traps exits, one
+    // running an OS program.
+    var children = new List<ChildSpec> { net.ServerSpec("c1", supervise, "trapping_counter", 0, "c1") };
+    if (pidFile is not null)
+    {
+        children.Add(net.ServerSpec("prog", supervise, "program", pidFile, "prog"));
+    }
+
+    var sup = await Supervisor.StartAsync(node, children, new SupervisorFlags { Intensity = 10, Period = TimeSpan.FromSeconds(10) });
+    if (!sup.IsOk)
+    {
+        Console.Error.WriteLine($"the supervisor did not start: {sup}");
+        return 1;
+    }
 }
 
 Console.WriteLine($"ready {net.Address.Port}");
