@@ -10,7 +10,7 @@ namespace Trellis.Packages.Tests;
 public sealed class PackageTests(PackageFolder packages) : IClassFixture<PackageFolder>
 {
     private static readonly string[] Expected =
-        ["Trellis", "Trellis.OsProcess", "Trellis.Hosting", "Trellis.Hosting.AspNetCore", "Trellis.Testing", "Trellis.Tool", "Trellis.Supervise"];
+        ["Trellis", "Trellis.OsProcess", "Trellis.Distribution", "Trellis.Hosting", "Trellis.Hosting.AspNetCore", "Trellis.Testing", "Trellis.Tool", "Trellis.Supervise"];
 
     private static string[] Args(params string[] args) => args;
 
@@ -65,6 +65,7 @@ public sealed class PackageTests(PackageFolder packages) : IClassFixture<Package
             "Library",
             ("Trellis", packages.Version),
             ("Trellis.OsProcess", packages.Version),
+            ("Trellis.Distribution", packages.Version),
             ("Trellis.Hosting.AspNetCore", packages.Version)));
         await File.WriteAllTextAsync(Path.Combine(dir, "Stubs.cs"), Stubs);
         var programs = 0;

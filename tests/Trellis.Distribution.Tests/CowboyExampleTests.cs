@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Trellis.Distribution.Tests;
+
+/// <summary>
+/// examples/Cowboy as the seed runs it: two serving nodes and a supervisor node, each its own process. A killed remote
+/// parent is restarted; stopping the supervisor stops every listener; killing or freezing the supervisor's node stops
+/// them within the tick time (the seed's orphan, gone).
+/// </summary>
+public sealed class CowboyExampleTests
+{
+    private const string Cookie = "cowboy-test-cookie-0123";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task KilledParent_IsRestarted_AndKillingTheSupervisorNode_StopsEveryListener()
+    {
+        var basePort = FreePort();
+        await using var foo = await Example.StartAsync("foo", basePort);
+        await using var bar = await Example.StartAsync("bar", basePort);
+        await using var super = await Example.StartAsync("super", basePort, supervise: [foo, bar]);
+        await AnswersAsync(basePort + 1);
+        await AnswersAsync(basePort + 2);
+
+        foo.Send("kill");
+        await foo.WaitForLineAsync(l => l.StartsWith("to start cowboy", StringComparison.Ordinal), count: 2);
+        await AnswersAsync(basePort + 1);
+
+        var clock = Stopwatch.StartNew();
+        super.Signal("KILL");
+        await RefusedAsync(basePort + 1);
+        await RefusedAsync(basePort + 2);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"listeners stopped after {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task FrozenSupervisorNode_ItsListenersStop_WithinTheTickTime_AndStopStopsThemToo()
+    {
+        var basePort = FreePort();
+        await using var foo = await Example.StartAsync("foo", basePort);
+        await using var super = await Example.StartAsync("super", basePort, supervise: [foo]);
+        await AnswersAsync(basePort + 1);
+        var clock = Stopwatch.StartNew();
+        super.Signal("STOP");
+        await RefusedAsync(basePort + 1);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"the listener stopped after {clock.Elapsed} at a tick time of 2 s");
+
+        // (Woken up, that supervisor would restart its child: it is a supervisor. It stays frozen until disposed.)
+        var otherPort = FreePort();
+        await using var bar = await Example.StartAsync("bar", otherPort);
+        await using var super2 = await Example.StartAsync("super2", otherPort, supervise: [bar]);
+        await AnswersAsync(otherPort + 1);
+        super2.Send("stop");
+        await super2.WaitForLineAsync(l => l.StartsWith("supervisor stopped", StringComparison.Ordinal));
+        await RefusedAsync(otherPort + 1);
+    }
+
+    private static int FreePort()
+    {
+        // Room for 8080+i style ports: the listeners take base+1 and base+2.
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        return port > 60000 ? port - 1000 : port;
+    }
+
+    private static async Task AnswersAsync(int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"));
+                Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", text);
+                return;
+            }
+            catch (HttpRequestException) when (clock.Elapsed < Deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static async Task RefusedAsync(int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Deadline)
+        {
+            try
+            {
+                await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"));
+            }
+            catch (HttpRequestException)
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail($"port {port} still answers");
+    }
+
+    /// <summary>One invocation of examples/Cowboy, stopped by pid at the end.</summary>
+    private sealed class Example : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly List<string> _lines = [];
+        private readonly Lock _gate = new();
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private Example(Process process, string address)
+        {
+            _process = process;
+            Address = address;
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null)
+                {
+                    return;
+                }
+
+                TaskCompletionSource changed;
+                lock (_gate)
+                {
+                    _lines.Add(e.Data);
+                    changed = _changed;
+                    _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
+                changed.TrySetResult();
+            };
+            process.BeginOutputReadLine();
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                {
+                    lock (_gate)
+                    {
+                        _lines.Add("stderr: " + e.Data);
+                    }
+                }
+            };
+            process.BeginErrorReadLine();
+        }
+
+        public string Address { get; }
+
+        public static async Task<Example> StartAsync(string stem, int basePort, Example[]? supervise = null)
+        {
+            var address = $"{stem}{Guid.NewGuid().ToString("N")[..4]}@127.0.0.1:{FreePort()}";
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { CowboyDll(), "--node", address, "--cookie", Cookie, "--tick", "2", "--base-port", basePort.ToString(CultureInfo.InvariantCulture) })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            if (supervise is not null)
+            {
+                info.ArgumentList.Add("--supervise");
+                info.ArgumentList.Add(string.Join(',', supervise.Select(s => s.Address)));
+            }
+
+            var example = new Example(Process.Start(info)!, address);
+            try
+            {
+                await example.WaitForLineAsync(l => l == "ready");
+            }
+            catch
+            {
+                await example.DisposeAsync();
+                throw;
+            }
+
+            return example;
+        }
+
+        public void Send(string command)
+        {
+            _process.StandardInput.WriteLine(command);
+            _process.StandardInput.Flush();
+        }
+
+        public void Signal(string signal)
+        {
+            using var kill = Process.Start("/bin/kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            kill.WaitForExit(5000);
+        }
+
+        public async Task WaitForLineAsync(Func<string, bool> match, int count = 1)
+        {
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                Task changed;
+                lock (_gate)
+                {
+                    if (_lines.Count(match) >= count)
+                    {
+                        return;
+                    }
+
+                    changed = _changed.Task;
+                }
+
+                var left = Deadline - clock.Elapsed;
+                if (left <= TimeSpan.Zero || _process.HasExited && !changed.IsCompleted)
+                {
+                    lock (_gate)
+                    {
+                        Assert.Fail($"{Address} did not print the line; it printed:\n{string.Join('\n', _lines)}");
+                    }
+                }
+
+                await Task.WhenAny(changed, Task.Delay(left > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                Signal("CONT");
+                _process.Kill();
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+
+            _process.Dispose();
+        }
+
+        private static string CowboyDll()
+        {
+            var dir = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
+            var configuration = dir.Parent!.Name;
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Trellis.slnx")))
+            {
+                dir = dir.Parent;
+            }
+
+            var dll = Path.Combine(dir!.FullName, "examples", "Cowboy", "bin", configuration, "net10.0", "Cowboy.dll");
+            Assert.True(File.Exists(dll), $"{dll} is built with the solution");
+            return dll;
+        }
+    }
+}
