@@ -23,10 +23,16 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public NodeAddress Address => new(Name, Port);
 
-    public static async Task<NodeProcess> StartAsync(string name, double tickSeconds = 4, string cookie = Pair.Cookie, string? connect = null, string? supervise = null, string? pidFile = null)
+    public static async Task<NodeProcess> StartAsync(string name, double tickSeconds = 4, string cookie = Pair.Cookie, string? connect = null, string? supervise = null, string? pidFile = null, string? netns = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Trellis.Distribution.TestNode.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
+        // In a network namespace, `ip netns exec` execs dotnet in it: the pid is still the node's.
+        var info = new ProcessStartInfo(netns is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
+        foreach (var arg in netns is null ? [] : new[] { "netns", "exec", netns, "dotnet" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
         foreach (var arg in new[] { dll, "--name", name, "--cookie", cookie, "--tick", tickSeconds.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);

@@ -30,6 +30,11 @@ internal sealed partial class Router
                     result = StartResult.Fail(ExitReason.FromException(ex));
                 }
 
+                if (result.IsOk && result.Pid.Process is { } started)
+                {
+                    Export(started);
+                }
+
                 peer.ReplyStart(id, result.IsOk ? result.Pid : Pid.None, result.IsOk ? null : result.Error ?? ExitReason.Of(new Atom("ignore")));
             });
             return;
