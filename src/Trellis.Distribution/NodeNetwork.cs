@@ -147,9 +147,9 @@ public sealed class NodeNetwork : IAsyncDisposable
     /// <param name="node">One node's name, or null for all.</param>
     public void MonitorNodes(Pid watcher, string? node = null)
     {
-        if (watcher.IsNone)
+        if (!watcher.IsLocal)
         {
-            throw new ArgumentException("the watcher must be a process", nameof(watcher));
+            throw new ArgumentException("the watcher must be a process of this node", nameof(watcher));
         }
 
         _router.MonitorNodes(watcher, node);

@@ -213,6 +213,12 @@ internal sealed class Connection : IDisposable
         {
             Close("the connection was lost: " + ex.Message);
         }
+        catch (Exception ex)
+        {
+            // Never leave a connection half dead: whatever failed here, close it, so that its links and monitors fire.
+            _peer.ReportFailure(ex);
+            Close("the reader failed: " + ex.Message);
+        }
     }
 
     private async Task WriteLoopAsync()

@@ -24,8 +24,10 @@ internal sealed partial class Peer
             FailUndeliverable(connection, kind, frame);
             return true;
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or OverflowException)
+        catch (Exception ex)
         {
+            // Anything else a frame can make decoding throw (a registered type's constructor included) is the peer's
+            // fault: that connection closes, the node goes on.
             _router.Log.BadFrame(Name, kind.ToString(), ex);
             connection.Close($"a malformed {kind} frame: {ex.Message}");
             return false;

@@ -91,7 +91,8 @@ internal sealed partial class Peer
     {
         lock (_gate)
         {
-            if (!_links.Remove((from, to)) || _current is null)
+            // Sent while connecting too: a LINK may be waiting in the outbox, and its other side must hear of the exit.
+            if (!_links.Remove((from, to)) || (_current is null && !_connecting))
             {
                 return;
             }
@@ -157,7 +158,7 @@ internal sealed partial class Peer
     {
         lock (_gate)
         {
-            if (!_outMonitors.Remove(monitor.Id) || _current is null)
+            if (!_outMonitors.Remove(monitor.Id) || (_current is null && !_connecting))
             {
                 return;
             }

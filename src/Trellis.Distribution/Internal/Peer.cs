@@ -299,6 +299,9 @@ internal sealed partial class Peer : IRemoteCalls
         fired.Fire(ExitReason.NoConnection);
     }
 
+    /// <summary>Logs an unexpected failure of a connection's loop, with its exception.</summary>
+    public void ReportFailure(Exception exception) => _router.Log.TaskFailed(exception);
+
     /// <summary>Closes the current connection, if any (the node is leaving the network).</summary>
     public void Disconnect(string reason)
     {
