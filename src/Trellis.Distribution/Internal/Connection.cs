@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace Trellis.Distribution.Internal;
@@ -21,6 +22,14 @@ internal sealed class Connection : IDisposable
     private ITimer? _ticker;
     private long _lastReceived;
     private int _sentSinceCheck;
+    private int _writing;
+    private bool _inline;
+    private FrameBuffer _batch = new(64 * 1024);
+    private int _pendingOffset;
+    private long _lastInlineSend;
+
+    /// <summary>Frames closer together than this (25 µs) are a stream: batched by the writer task, not sent one by one.</summary>
+    private static readonly long StreamGap = Stopwatch.Frequency / 40_000;
     private int _closed;
     private Task _loops = Task.CompletedTask;
 
@@ -49,6 +58,13 @@ internal sealed class Connection : IDisposable
 
     public void Start()
     {
+        // Plain TCP is sent from the writers' own threads, without blocking; TLS goes through the writer task.
+        _inline = _stream is NetworkStream;
+        if (_inline)
+        {
+            _socket.Blocking = false;
+        }
+
         _loops = RunAsync();
         var interval = TickPolicy.Interval(_tickTime);
         _ticker = _time.CreateTimer(static s => ((Connection)s!).OnTick(), this, interval, interval);
@@ -74,17 +90,96 @@ internal sealed class Connection : IDisposable
         }
     }
 
-    /// <summary>The peer's outbox has frames: wake the writer (at most one wake is outstanding).</summary>
+    /// <summary>
+    /// The peer's outbox has frames. Unless a writer is at work already (it takes them too), the caller becomes the
+    /// writer: on plain TCP it sends at once from its own thread, without blocking (the kernel's buffer has room for a
+    /// burst), and hands whatever does not fit to the writer task; with TLS the writer task sends.
+    /// </summary>
     public void Ring()
     {
         Volatile.Write(ref _sentSinceCheck, 1);
+        if (Interlocked.Exchange(ref _writing, 1) != 0)
+        {
+            return;
+        }
+
+        // A frame after a quiet spell goes out at once; one that follows the last send closely is part of a stream,
+        // and the writer task gathers the stream into few large writes.
+        var now = Stopwatch.GetTimestamp();
+        if (_inline && now - Volatile.Read(ref _lastInlineSend) > StreamGap)
+        {
+            Volatile.Write(ref _lastInlineSend, now);
+            DrainInline();
+            return;
+        }
+
+        Volatile.Write(ref _lastInlineSend, now);
+        WakeWriter();
+    }
+
+    /// <summary>Sends what the outbox holds from this thread (the caller holds the writer role) until it is empty.</summary>
+    private void DrainInline()
+    {
+        try
+        {
+            while (true)
+            {
+                _batch = _peer.TakeOutbox(this, _batch);
+                if (_batch.Count == 0)
+                {
+                    if (!KeepWriting())
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                var bytes = _batch.Written.Span;
+                var sent = 0;
+                while (sent < bytes.Length)
+                {
+                    var n = _socket.Send(bytes[sent..], SocketFlags.None, out var error);
+                    if (error == SocketError.WouldBlock || (error == SocketError.Success && n == 0))
+                    {
+                        // The kernel's buffer is full: the writer task waits for room and sends the rest.
+                        _pendingOffset = sent;
+                        WakeWriter();
+                        return;
+                    }
+
+                    if (error != SocketError.Success)
+                    {
+                        throw new SocketException((int)error);
+                    }
+
+                    sent += n;
+                }
+
+                _batch.Clear();
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Close("the connection was lost: " + ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// The outbox was empty: give up the writer role, unless a frame came in meanwhile (its Ring saw the role taken)
+    /// and the role could be taken back.
+    /// </summary>
+    private bool KeepWriting()
+    {
+        Volatile.Write(ref _writing, 0);
+        return _peer.HasOutbox(this) && Interlocked.Exchange(ref _writing, 1) == 0;
+    }
+
+    private void WakeWriter()
+    {
         try
         {
             _doorbell.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already rung: the writer takes everything gathered when it wakes.
         }
         catch (ObjectDisposedException)
         {
@@ -223,21 +318,28 @@ internal sealed class Connection : IDisposable
 
     private async Task WriteLoopAsync()
     {
-        var batch = new FrameBuffer(64 * 1024);
         try
         {
             while (true)
             {
+                // Woken only by whoever holds the writer role, which passes to this task until the outbox is empty.
                 await _doorbell.WaitAsync(_stop.Token).ConfigureAwait(false);
-                batch = _peer.TakeOutbox(this, batch);
-                if (batch.Count == 0)
+                while (true)
                 {
-                    continue;
-                }
+                    if (_batch.Count > _pendingOffset)
+                    {
+                        await _stream.WriteAsync(_batch.Written[_pendingOffset..], _stop.Token).ConfigureAwait(false);
+                        await _stream.FlushAsync(_stop.Token).ConfigureAwait(false);
+                    }
 
-                await _stream.WriteAsync(batch.Written, _stop.Token).ConfigureAwait(false);
-                await _stream.FlushAsync(_stop.Token).ConfigureAwait(false);
-                batch.Clear();
+                    _batch.Clear();
+                    _pendingOffset = 0;
+                    _batch = _peer.TakeOutbox(this, _batch);
+                    if (_batch.Count == 0 && !KeepWriting())
+                    {
+                        break;
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

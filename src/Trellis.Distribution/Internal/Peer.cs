@@ -159,6 +159,15 @@ internal sealed partial class Peer : IRemoteCalls
         }
     }
 
+    /// <summary>Whether frames wait in the outbox for <paramref name="connection"/>.</summary>
+    public bool HasOutbox(Connection connection)
+    {
+        lock (_gate)
+        {
+            return ReferenceEquals(connection, _current) && _out.Count > 0;
+        }
+    }
+
     public void SendTick(Connection connection)
     {
         lock (_gate)
