@@ -27,7 +27,7 @@ erl -name "bench_b@127.0.0.1" -setcookie "$cookie" -kernel net_ticktime 4 -noshe
 peer_pid=$!
 erlang=$(erl -name "bench_a@127.0.0.1" -setcookie "$cookie" -kernel net_ticktime 4 -noshell -pa "$dir" \
     -run trellis_dist_bench client "bench_b@127.0.0.1" "$calls" "$casts" "$kills" "$stops" "$setups" "$dir")
-kill -9 "$peer_pid" 2>/dev/null || true
+{ kill -9 "$peer_pid"; wait "$peer_pid"; } 2>/dev/null || true
 peer_pid=
 trellis=$(dotnet bench/Trellis.Bench.Dist/bin/Release/net10.0/Trellis.Bench.Dist.dll client "$cookie" "$calls" "$casts" "$kills" "$stops" "$setups")
 value() { awk -v k="$1" '$1 == k {print $2}' <<<"$2"; }

@@ -30,6 +30,11 @@ int Int(string s) => int.Parse(s, culture);
 void Out(string name, double value) => Console.WriteLine(string.Create(culture, $"{name} {value:0.###}"));
 double Percentile(List<double> values, int p)
 {
+    if (values.Count == 0)
+    {
+        return double.NaN;
+    }
+
     values.Sort();
     return values[Math.Max(0, (values.Count * p / 100) - 1)];
 }

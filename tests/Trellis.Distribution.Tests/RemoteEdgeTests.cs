@@ -25,6 +25,16 @@ public sealed class RemoteEdgeTests
     }
 
     [Fact]
+    public async Task StopAsync_OfARemoteServer_StopsItWithTheReason()
+    {
+        await using var pair = await Pair.StartAsync();
+        var started = await GenServer.StartAsync(pair.B, () => new Counter(), 0, new GenServerOptions { Name = "counter" });
+        var remote = await GenServer.CallAsync<Pid>(pair.NetA.Named("counter", pair.B.Name), "pid").AsTask().WaitAsync(Deadline);
+        Assert.Equal(ExitReason.Atom("done"), await GenServer.StopAsync(remote, ExitReason.Atom("done"), Deadline).WaitAsync(Deadline));
+        Assert.Equal(ExitReason.Atom("done"), await Node.WaitForExitAsync(started.Pid).WaitAsync(Deadline));
+    }
+
+    [Fact]
     public async Task Unlink_And_Demonitor_AcrossNodes_HaveNoEffectAfterwards()
     {
         await using var pair = await Pair.StartAsync();

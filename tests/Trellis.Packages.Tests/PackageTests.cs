@@ -140,6 +140,7 @@ public sealed class PackageTests(PackageFolder packages) : IClassFixture<Package
         using Microsoft.Extensions.Diagnostics.HealthChecks;
         using Microsoft.Extensions.Hosting;
         using Trellis;
+        using Trellis.Distribution;
         using Trellis.Hosting;
         using Trellis.Hosting.AspNetCore;
         using Trellis.OsProcess;
@@ -176,6 +177,9 @@ public sealed class PackageTests(PackageFolder packages) : IClassFixture<Package
         internal sealed class Cache : GenServer
         {
         }
+
+        /// <summary>A message the distribution block registers.</summary>
+        internal sealed record Order(string Id, Pid ReplyTo);
 
         internal static class Helpers
         {
