@@ -166,7 +166,19 @@ public class ControlTests
         d.Control("p");
         await d.WaitUntilAsync(() => File.ReadAllBytes(d.File("status"))[12] == 1, "paused flag");
         // The flag is written once SIGSTOP is sent; the kernel stops the program when it next runs, a moment later.
-        await d.WaitUntilAsync(() => File.ReadAllText($"/proc/{pid}/status").Contains("State:\tT", StringComparison.Ordinal), "the program stopped");
+        try
+        {
+            await d.WaitUntilAsync(() => File.ReadAllText($"/proc/{pid}/status").Contains("State:\tT", StringComparison.Ordinal), "the program stopped");
+        }
+        catch (TimeoutException ex)
+        {
+            // Seen twice under the full suite's load and never alone: say everything about the program for next time.
+            var status = File.ReadAllText($"/proc/{pid}/status");
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var wchan = File.Exists($"/proc/{pid}/wchan") ? File.ReadAllText($"/proc/{pid}/wchan") : "?";
+            throw new TimeoutException($"{ex.Message}\n/proc/{pid}/stat: {stat}\nwchan: {wchan}\n{status}", ex);
+        }
+
         d.Control("c");
         await d.WaitUntilAsync(() => !File.ReadAllText($"/proc/{pid}/status").Contains("State:\tT", StringComparison.Ordinal), "the program continued");
         await d.WaitUntilAsync(() => File.ReadAllBytes(d.File("status"))[12] == 0, "paused flag cleared");

@@ -298,16 +298,7 @@ internal sealed partial class Peer
             codec.WriteReason(ref w, s.Reason);
         });
 
-    private void WriteLinkExit(long fromId, RemotePid to, ExitReason reason) =>
-        Write((fromId, to, reason), static (ref MessagePackWriter w, WireCodec codec, (long From, RemotePid To, ExitReason Reason) s) =>
-        {
-            w.WriteArrayHeader(5);
-            w.Write((int)FrameKind.LinkExit);
-            w.Write(s.To.Creation);
-            w.Write(s.From);
-            w.Write(s.To.Id);
-            codec.WriteReason(ref w, s.Reason);
-        });
+    private void WriteLinkExit(long fromId, RemotePid to, ExitReason reason) => Write((fromId, to, reason), LinkExitFrame);
 
     private void Deliver(LocalProcess? target, long id, object request)
     {

@@ -6,23 +6,7 @@ namespace Trellis.Distribution.Internal;
 /// <summary>What this node does to the peer's processes: each writes one frame, and records what must fire if the connection is lost.</summary>
 internal sealed partial class Peer
 {
-    public bool Send(RemotePid to, object message)
-    {
-        if (IsStale(to))
-        {
-            return false;
-        }
-
-        Write((to, message), static (ref MessagePackWriter w, WireCodec codec, (RemotePid To, object Message) s) =>
-        {
-            w.WriteArrayHeader(4);
-            w.Write((int)FrameKind.Send);
-            w.Write(s.To.Creation);
-            w.Write(s.To.Id);
-            codec.WriteMessage(ref w, s.Message);
-        });
-        return true;
-    }
+    public bool Send(RemotePid to, object message) => SendTo(FrameKind.Send, to, message);
 
     public bool SendNamed(string name, object message, FrameKind kind = FrameKind.SendNamed)
     {
@@ -36,20 +20,23 @@ internal sealed partial class Peer
         return true;
     }
 
-    public bool Cast(RemotePid to, object request)
+    public bool Cast(RemotePid to, object request) => SendTo(FrameKind.Cast, to, request);
+
+    /// <summary>A message or a cast to a process of the peer: [kind, creation, id, message].</summary>
+    private bool SendTo(FrameKind kind, RemotePid to, object message)
     {
         if (IsStale(to))
         {
             return false;
         }
 
-        Write((to, request), static (ref MessagePackWriter w, WireCodec codec, (RemotePid To, object Request) s) =>
+        Write((kind, to, message), static (ref MessagePackWriter w, WireCodec codec, (FrameKind Kind, RemotePid To, object Message) s) =>
         {
             w.WriteArrayHeader(4);
-            w.Write((int)FrameKind.Cast);
+            w.Write((int)s.Kind);
             w.Write(s.To.Creation);
             w.Write(s.To.Id);
-            codec.WriteMessage(ref w, s.Request);
+            codec.WriteMessage(ref w, s.Message);
         });
         return true;
     }
@@ -97,15 +84,7 @@ internal sealed partial class Peer
                 return;
             }
 
-            WriteLocked((from.Id, to, reason), static (ref MessagePackWriter w, WireCodec codec, (long From, RemotePid To, ExitReason Reason) s) =>
-            {
-                w.WriteArrayHeader(5);
-                w.Write((int)FrameKind.LinkExit);
-                w.Write(s.To.Creation);
-                w.Write(s.From);
-                w.Write(s.To.Id);
-                codec.WriteReason(ref w, s.Reason);
-            });
+            WriteLocked((from.Id, to, reason), LinkExitFrame);
         }
 
         Ring();
@@ -207,7 +186,7 @@ internal sealed partial class Peer
     public Task<StartResult> Start(LocalProcess? parent, bool link, bool server, string function, object? argument, string? registeredName)
     {
         var done = new TaskCompletionSource<StartResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connect = false;
+        bool connect;
         Connection? ring;
         lock (_gate)
         {
@@ -225,11 +204,7 @@ internal sealed partial class Peer
                 w.Write(s.Name);
             });
             _starts[id] = done;
-            ring = _current;
-            if (_current is null && !_connecting)
-            {
-                _connecting = connect = true;
-            }
+            ring = RingOrConnectLocked(out connect);
         }
 
         if (parent is not null)
@@ -237,12 +212,7 @@ internal sealed partial class Peer
             _router.Export(parent);
         }
 
-        ring?.Ring();
-        if (connect)
-        {
-            _router.StartConnect(this);
-        }
-
+        Kick(ring, connect);
         return done.Task;
     }
 
@@ -301,7 +271,7 @@ internal sealed partial class Peer
 
     private void SendCall<T>(CallRequest call, T state, FrameWrite<T> write)
     {
-        var connect = false;
+        bool connect;
         Connection? ring;
         lock (_gate)
         {
@@ -309,18 +279,21 @@ internal sealed partial class Peer
             call.Owner = this;
             WriteLocked(state, write);
             _calls[call.RemoteId] = call;
-            ring = _current;
-            if (_current is null && !_connecting)
-            {
-                _connecting = connect = true;
-            }
+            ring = RingOrConnectLocked(out connect);
         }
 
-        ring?.Ring();
-        if (connect)
-        {
-            _router.StartConnect(this);
-        }
+        Kick(ring, connect);
+    }
+
+    /// <summary>[LinkExit, creation, fromId, toId, reason]: a process here, linked to <c>To</c> there, exited.</summary>
+    private static void LinkExitFrame(ref MessagePackWriter w, WireCodec codec, (long From, RemotePid To, ExitReason Reason) s)
+    {
+        w.WriteArrayHeader(5);
+        w.Write((int)FrameKind.LinkExit);
+        w.Write(s.To.Creation);
+        w.Write(s.From);
+        w.Write(s.To.Id);
+        codec.WriteReason(ref w, s.Reason);
     }
 
     private void WriteLinkLocked(FrameKind kind, LocalProcess from, RemotePid to) =>
@@ -337,21 +310,13 @@ internal sealed partial class Peer
     private void Ring()
     {
         Connection? ring;
-        var connect = false;
+        bool connect;
         lock (_gate)
         {
-            ring = _current;
-            if (_current is null && !_connecting)
-            {
-                _connecting = connect = true;
-            }
+            ring = RingOrConnectLocked(out connect);
         }
 
-        ring?.Ring();
-        if (connect)
-        {
-            _router.StartConnect(this);
-        }
+        Kick(ring, connect);
     }
 
     /// <summary>A pid of an incarnation other than the connected one: its process is gone for good.</summary>

@@ -101,17 +101,28 @@ internal sealed partial class Peer : IRemoteCalls
     private void Write<T>(T state, FrameWrite<T> write)
     {
         Connection? ring;
-        var connect = false;
+        bool connect;
         lock (_gate)
         {
             WriteLocked(state, write);
-            ring = _current;
-            if (_current is null && !_connecting)
-            {
-                _connecting = connect = true;
-            }
+            ring = RingOrConnectLocked(out connect);
         }
 
+        Kick(ring, connect);
+    }
+
+    /// <summary>After a write under the lock: the connection to ring, or (none yet) whether this caller starts connecting.</summary>
+    private Connection? RingOrConnectLocked(out bool connect)
+    {
+        Debug.Assert(_gate.IsHeldByCurrentThread, "decided under the peer's lock");
+        connect = _current is null && !_connecting;
+        _connecting |= connect;
+        return _current;
+    }
+
+    /// <summary>Outside the lock: rings the writer, or starts the connection attempt that was decided on.</summary>
+    private void Kick(Connection? ring, bool connect)
+    {
         ring?.Ring();
         if (connect)
         {
