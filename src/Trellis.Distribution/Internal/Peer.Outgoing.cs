@@ -25,19 +25,28 @@ internal sealed partial class Peer
     /// <summary>A message or a cast to a process of the peer: [kind, creation, id, message].</summary>
     private bool SendTo(FrameKind kind, RemotePid to, object message)
     {
-        if (IsStale(to))
+        Connection? ring;
+        bool connect;
+        lock (_gate)
         {
-            return false;
+            // One lock per message: the incarnation is checked where the frame is written.
+            if (_current is not null && _creation != to.Creation)
+            {
+                return false;
+            }
+
+            WriteLocked((kind, to, message), static (ref MessagePackWriter w, WireCodec codec, (FrameKind Kind, RemotePid To, object Message) s) =>
+            {
+                w.WriteArrayHeader(4);
+                w.Write((int)s.Kind);
+                w.Write(s.To.Creation);
+                w.Write(s.To.Id);
+                codec.WriteMessage(ref w, s.Message);
+            });
+            ring = RingOrConnectLocked(out connect);
         }
 
-        Write((kind, to, message), static (ref MessagePackWriter w, WireCodec codec, (FrameKind Kind, RemotePid To, object Message) s) =>
-        {
-            w.WriteArrayHeader(4);
-            w.Write((int)s.Kind);
-            w.Write(s.To.Creation);
-            w.Write(s.To.Id);
-            codec.WriteMessage(ref w, s.Message);
-        });
+        Kick(ring, connect);
         return true;
     }
 
