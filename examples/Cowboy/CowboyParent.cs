@@ -73,6 +73,7 @@ internal sealed class CowboyParent : GenServer
         {
             using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await app.StopAsync(bound.Token);
+            Console.WriteLine($"cowboy stopped: port {port} closed");
         }
     }
 

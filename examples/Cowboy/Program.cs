@@ -9,29 +9,47 @@ using Trellis.Examples.Cowboy;
 // The supervisor node starts, on the i-th listed node, an HTTP listener on port 8080+i answering the date, each under its
 // own remote parent (CowboyParent), one_for_one. Commands on standard input: `which` lists the children, `kill` kills
 // this node's cowboy parents (as the seed's Process.exit on foo), `stop` stops the supervisor; end of input quits.
+const string Usage = "usage: cowboy --node NAME@HOST:PORT --cookie SECRET [--supervise NODE@HOST:PORT,...] [--base-port 8080] [--tick SECONDS]";
 string? address = null, cookie = null, supervise = null;
 var basePort = 8080;
 var tick = NetworkOptions.DefaultTickTime;
-for (var i = 0; i < args.Length; i++)
+try
 {
-    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-    switch (args[i])
+    for (var i = 0; i < args.Length; i++)
     {
-        case "--node": address = Value(); break;
-        case "--cookie": cookie = Value(); break;
-        case "--supervise": supervise = Value(); break;
-        case "--base-port": basePort = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-        case "--tick": tick = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
-        default:
-            Console.Error.WriteLine($"cowboy: unknown option '{args[i]}'");
-            return 2;
+        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+        switch (args[i])
+        {
+            case "--node": address = Value(); break;
+            case "--cookie": cookie = Value(); break;
+            case "--supervise": supervise = Value(); break;
+            case "--base-port":
+                basePort = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b is > 0 and < 65000
+                    ? b : throw new ArgumentException($"--base-port '{args[i]}' must be a number from 1 to 64999");
+                break;
+            case "--tick":
+                tick = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t is >= 0.4 and <= 3600
+                    ? TimeSpan.FromSeconds(t) : throw new ArgumentException($"--tick '{args[i]}' must be seconds from 0.4 to 3600");
+                break;
+            case "--help" or "-h":
+                Console.WriteLine(Usage);
+                return 0;
+            default:
+                Console.Error.WriteLine($"cowboy: unknown option '{args[i]}'\n{Usage}");
+                return 2;
+        }
     }
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"cowboy: {ex.Message}\n{Usage}");
+    return 2;
 }
 
 if (!NodeAddress.TryParse(address, out var self, out var error) || string.IsNullOrEmpty(cookie))
 {
     Console.Error.WriteLine(address is null || cookie is null
-        ? "usage: cowboy --node NAME@HOST:PORT --cookie SECRET [--supervise NODE@HOST:PORT,...] [--base-port 8080] [--tick SECONDS]"
+        ? Usage
         : $"cowboy: --node {error}");
     return 2;
 }
@@ -50,7 +68,18 @@ foreach (var item in (supervise ?? string.Empty).Split(',', StringSplitOptions.R
 
 await using var node = new Node(new NodeOptions { Name = self.Name });
 var options = new NetworkOptions { Cookie = cookie, Port = self.Port, TickTime = tick };
-await using var net = await NodeNetwork.StartAsync(node, options);
+NodeNetwork net;
+try
+{
+    net = await NodeNetwork.StartAsync(node, options);
+}
+catch (Exception ex) when (ex is ArgumentException or System.Net.Sockets.SocketException)
+{
+    Console.Error.WriteLine($"cowboy: {ex.Message}");
+    return 1;
+}
+
+await using var disposeNet = net;
 net.ExposeServer("cowboy_parent", () => new CowboyParent());
 Console.WriteLine($"node {net.Address} up (tick time {tick.TotalSeconds:0.#} s)");
 

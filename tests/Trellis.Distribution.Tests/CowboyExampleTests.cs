@@ -31,9 +31,12 @@ public sealed class CowboyExampleTests
 
         var clock = Stopwatch.StartNew();
         super.Signal("KILL");
+        // foo's first listener closed at the kill; each node's current one closes now.
+        await foo.WaitForLineAsync(Stopped, count: 2);
+        await bar.WaitForLineAsync(Stopped);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"listeners stopped after {clock.Elapsed}");
         await RefusedAsync(basePort + 1);
         await RefusedAsync(basePort + 2);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"listeners stopped after {clock.Elapsed}");
     }
 
     [Fact]
@@ -45,8 +48,9 @@ public sealed class CowboyExampleTests
         await AnswersAsync(basePort + 1);
         var clock = Stopwatch.StartNew();
         super.Signal("STOP");
-        await RefusedAsync(basePort + 1);
+        await foo.WaitForLineAsync(Stopped);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"the listener stopped after {clock.Elapsed} at a tick time of 2 s");
+        await RefusedAsync(basePort + 1);
 
         // (Woken up, that supervisor would restart its child: it is a supervisor. It stays frozen until disposed.)
         var otherPort = FreePort();
@@ -55,6 +59,7 @@ public sealed class CowboyExampleTests
         await AnswersAsync(otherPort + 1);
         super2.Send("stop");
         await super2.WaitForLineAsync(l => l.StartsWith("supervisor stopped", StringComparison.Ordinal));
+        await bar.WaitForLineAsync(Stopped);
         await RefusedAsync(otherPort + 1);
     }
 
@@ -67,44 +72,21 @@ public sealed class CowboyExampleTests
         return port > 60000 ? port - 1000 : port;
     }
 
+    private static bool Stopped(string line) => line.StartsWith("cowboy stopped", StringComparison.Ordinal);
+
+    /// <summary>A node prints "ready" once its children have started, and a parent once its listener listens: one request.</summary>
     private static async Task AnswersAsync(int port)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"));
-                Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", text);
-                return;
-            }
-            catch (HttpRequestException) when (clock.Elapsed < Deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"));
+        Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", text);
     }
 
+    /// <summary>After the listener printed that it closed its port: nothing answers there.</summary>
     private static async Task RefusedAsync(int port)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Deadline)
-        {
-            try
-            {
-                await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"));
-            }
-            catch (HttpRequestException)
-            {
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-
-        Assert.Fail($"port {port} still answers");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/")));
     }
 
     /// <summary>One invocation of examples/Cowboy, stopped by pid at the end.</summary>
@@ -195,7 +177,8 @@ public sealed class CowboyExampleTests
 
         public async Task WaitForLineAsync(Func<string, bool> match, int count = 1)
         {
-            var clock = Stopwatch.StartNew();
+            var deadline = Task.Delay(Deadline);
+            var exited = _process.WaitForExitAsync();
             while (true)
             {
                 Task changed;
@@ -209,16 +192,13 @@ public sealed class CowboyExampleTests
                     changed = _changed.Task;
                 }
 
-                var left = Deadline - clock.Elapsed;
-                if (left <= TimeSpan.Zero || _process.HasExited && !changed.IsCompleted)
+                if (await Task.WhenAny(changed, exited, deadline) != changed)
                 {
                     lock (_gate)
                     {
-                        Assert.Fail($"{Address} did not print the line; it printed:\n{string.Join('\n', _lines)}");
+                        Assert.Fail($"{Address} did not print the line ({(exited.IsCompleted ? "it exited" : "timed out")}); it printed:\n{string.Join('\n', _lines)}");
                     }
                 }
-
-                await Task.WhenAny(changed, Task.Delay(left > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left));
             }
         }
 

@@ -48,9 +48,6 @@ internal sealed class Connection : IDisposable
     /// <summary>The peer's incarnation on this connection.</summary>
     public uint Creation { get; }
 
-    /// <summary>Why it closed, once it has.</summary>
-    public string? CloseReason { get; private set; }
-
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>Both loops; complete once the connection is closed and they have ended.</summary>
@@ -195,7 +192,6 @@ internal sealed class Connection : IDisposable
             return;
         }
 
-        CloseReason = reason;
         _ticker?.Dispose();
         _stop.Cancel();
         try

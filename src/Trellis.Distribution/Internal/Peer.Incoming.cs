@@ -21,7 +21,7 @@ internal sealed partial class Peer
         catch (UnknownMessageTypeException ex)
         {
             _router.Log.UnknownMessageType(Name, kind.ToString(), ex.Tag);
-            FailUndeliverable(connection, kind, frame);
+            FailUndeliverable(kind, frame);
             return true;
         }
         catch (Exception ex)
@@ -319,9 +319,8 @@ internal sealed partial class Peer
     }
 
     /// <summary>A frame whose message could not be decoded: a call fails with the reason, anything else is dropped.</summary>
-    private void FailUndeliverable(Connection connection, FrameKind kind, ReadOnlyMemory<byte> frame)
+    private void FailUndeliverable(FrameKind kind, ReadOnlyMemory<byte> frame)
     {
-        _ = connection;
         if (kind is not (FrameKind.Call or FrameKind.CallNamed))
         {
             return;

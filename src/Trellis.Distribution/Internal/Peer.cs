@@ -39,18 +39,6 @@ internal sealed partial class Peer : IRemoteCalls
 
     public string Name { get; }
 
-    /// <summary>The connection's peer incarnation; 0 while not connected.</summary>
-    public uint Creation
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _current is null ? 0 : _creation;
-            }
-        }
-    }
-
     public bool IsConnected
     {
         get
