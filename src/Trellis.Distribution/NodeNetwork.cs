@@ -24,6 +24,9 @@ public sealed class NodeNetwork : IAsyncDisposable
 
     private NodeNetwork(Router router) => _router = router;
 
+    /// <summary>The router, for Trellis.Cluster (pids by number, peers' ports).</summary>
+    internal Router Router => _router;
+
     /// <summary>The node.</summary>
     public Node Node => _router.Node;
 
