@@ -45,7 +45,7 @@ internal static partial class Log
     public static partial void Owning(this ILogger logger, string sup, string node, long epoch);
 
     [LoggerMessage(EventId = 721, Level = LogLevel.Information, Message = "Cluster supervisor {Sup} started child {Child} on {Host} as {Pid}")]
-    public static partial void ChildStarted(this ILogger logger, string sup, string child, string host, string pid);
+    public static partial void ChildStarted(this ILogger logger, string sup, string child, string host, Pid pid);
 
     [LoggerMessage(EventId = 722, Level = LogLevel.Warning, Message = "Cluster supervisor {Sup}: child {Child} on {Host} exited: {Reason}")]
     public static partial void ChildExited(this ILogger logger, string sup, string child, string host, string reason);
