@@ -237,6 +237,10 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             return new object?[] { Protocol.Error, $"the agent did not answer: {e.Reason}" };
         }
+        catch (CallException e)
+        {
+            return new object?[] { Protocol.Error, $"the agent did not answer: {e.Message}" };
+        }
     }
 
     internal static string ErrorText(object? reply) => reply switch

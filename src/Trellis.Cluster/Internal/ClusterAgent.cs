@@ -30,6 +30,7 @@ internal sealed class ClusterAgent : GenServer
     protected override InitResult Init(object? argument)
     {
         Context.TrapExit = true;
+        _core.AgentPid = Self;
         _core.Subscribe(Keys.Sups, Self);
         _core.MonitorMembers(Self);
         return InitResult.Ok();
@@ -108,13 +109,13 @@ internal sealed class ClusterAgent : GenServer
         return NoReply();
     }
 
-    protected override void Terminate(ExitReason reason)
+    protected override async ValueTask TerminateAsync(ExitReason reason)
     {
+        // Leaving: each child is stopped as a supervisor stops it (shutdown, then kill after its time), last first.
         _core.Unsubscribe(Self);
-        foreach (var child in _children)
+        for (var i = _children.Count - 1; i >= 0; i--)
         {
-            Node.Exit(child.Pid, ExitReason.Kill);
-            _core.RemoveHosted(child.Pid);
+            await StopAsync(_children[i]).ConfigureAwait(false);
         }
     }
 
@@ -259,10 +260,14 @@ internal sealed class ClusterAgent : GenServer
     private async Task StopAsync(AgentChild hosted)
     {
         var exited = Node.WaitForExitAsync(hosted.Pid, CancellationToken.None);
-        Node.Exit(hosted.Pid, ExitReason.Shutdown);
-        if (await Task.WhenAny(exited, Task.Delay(hosted.Shutdown, _core.Time)).ConfigureAwait(false) != exited)
+        Context.Exit(hosted.Pid, ExitReason.Shutdown);
+        try
         {
-            Node.Exit(hosted.Pid, ExitReason.Kill);
+            await exited.WaitAsync(hosted.Shutdown, _core.Time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Context.Exit(hosted.Pid, ExitReason.Kill);
             await exited.ConfigureAwait(false);
         }
 
@@ -313,7 +318,7 @@ internal sealed class ClusterAgent : GenServer
             return Error($"bad name '{name}': {error}");
         }
 
-        if (!pid.IsLocal || !pid.IsAlive)
+        if (pid.Process is null || pid.NodeName != _core.Name || !pid.IsAlive)
         {
             return Error("noproc: the process is not alive on this node");
         }

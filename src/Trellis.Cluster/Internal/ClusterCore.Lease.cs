@@ -132,10 +132,20 @@ internal sealed partial class ClusterCore
 
     private void OnFenceTimer()
     {
-        if (!IsFenced && Time.GetTimestamp() >= Volatile.Read(ref _fenceDeadline))
+        if (IsFenced)
         {
-            Fence($"no renewal was acknowledged within {Ttl - Margin} (time to live less the fence margin)");
+            return;
         }
+
+        var left = Time.GetElapsedTime(Time.GetTimestamp(), Volatile.Read(ref _fenceDeadline));
+        if (left > TimeSpan.Zero)
+        {
+            // Early (a timer's resolution), or a renewal moved the deadline meanwhile: wait for the rest.
+            _fenceTimer?.Change(left, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        Fence($"no renewal was acknowledged within {Ttl - Margin} (time to live less the fence margin)");
     }
 
     /// <summary>
@@ -154,7 +164,8 @@ internal sealed partial class ClusterCore
         Log.Fencing(Name, reason, hosted.Count);
         foreach (var (pid, _) in hosted)
         {
-            Node.Exit(pid, ExitReason.ShutdownWith(new Atom("fenced")));
+            // From the agent, their parent: a GenServer that traps exits stops for its parent's signal only.
+            Trellis.Internal.LocalProcess.SendExitSignal(AgentPid, pid, ExitReason.ShutdownWith(new Atom("fenced")));
         }
 
         List<Pid> monitors;

@@ -59,6 +59,9 @@ internal sealed partial class ClusterCore : IAsyncDisposable
 
     public string Name => Network.Node.Name;
 
+    /// <summary>The agent, parent of every cluster child hosted here.</summary>
+    public Pid AgentPid { get; set; }
+
     /// <summary>The start this node's pids belong to.</summary>
     public uint Creation => Network.Creation;
 

@@ -361,5 +361,9 @@ internal sealed class ClusterSupervisorServer : GenServer
         {
             return new object?[] { Protocol.Error, $"the agent on {host} did not answer: {Terms.Format(e.Reason)}" };
         }
+        catch (CallException e)
+        {
+            return new object?[] { Protocol.Error, $"the agent on {host} did not answer: {e.Message}" };
+        }
     }
 }
