@@ -54,6 +54,14 @@ public sealed class Sink
         }
     }
 
+    public IReadOnlyList<object> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _items];
+        }
+    }
+
     /// <summary>A process that writes every message it gets here.</summary>
     public Pid Inbox(Node node) => node.Spawn(async ctx =>
     {

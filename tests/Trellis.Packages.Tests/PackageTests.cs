@@ -10,7 +10,7 @@ namespace Trellis.Packages.Tests;
 public sealed class PackageTests(PackageFolder packages) : IClassFixture<PackageFolder>
 {
     private static readonly string[] Expected =
-        ["Trellis", "Trellis.OsProcess", "Trellis.Distribution", "Trellis.Hosting", "Trellis.Hosting.AspNetCore", "Trellis.Testing", "Trellis.Tool", "Trellis.Supervise"];
+        ["Trellis", "Trellis.OsProcess", "Trellis.Distribution", "Trellis.Cluster", "Trellis.Hosting", "Trellis.Hosting.AspNetCore", "Trellis.Testing", "Trellis.Tool", "Trellis.Supervise"];
 
     private static string[] Args(params string[] args) => args;
 
@@ -66,6 +66,7 @@ public sealed class PackageTests(PackageFolder packages) : IClassFixture<Package
             ("Trellis", packages.Version),
             ("Trellis.OsProcess", packages.Version),
             ("Trellis.Distribution", packages.Version),
+            ("Trellis.Cluster", packages.Version),
             ("Trellis.Hosting.AspNetCore", packages.Version)));
         await File.WriteAllTextAsync(Path.Combine(dir, "Stubs.cs"), Stubs);
         var programs = 0;
@@ -140,6 +141,7 @@ public sealed class PackageTests(PackageFolder packages) : IClassFixture<Package
         using Microsoft.Extensions.Diagnostics.HealthChecks;
         using Microsoft.Extensions.Hosting;
         using Trellis;
+        using Trellis.Cluster;
         using Trellis.Distribution;
         using Trellis.Hosting;
         using Trellis.Hosting.AspNetCore;

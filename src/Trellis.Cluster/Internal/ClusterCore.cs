@@ -98,35 +98,55 @@ internal sealed partial class ClusterCore : IAsyncDisposable
         }
     }
 
-    /// <summary>Joins: a lease, the member key under it, the current state of the cluster's keys, and the watch from there.</summary>
+    /// <summary>
+    /// Joins: a lease, the member key under it, the current state of the cluster's keys, and the watch from there. Each
+    /// request is bounded by the request timeout; a failed attempt is tried again until the lease's time to live has
+    /// passed (the first connection to etcd can take longer than one request under load), then the join fails.
+    /// </summary>
     public async Task JoinAsync(CancellationToken cancellationToken)
     {
+        var started = Time.GetTimestamp();
         long revision;
-        try
+        while (true)
         {
-            await BecomeMemberAsync(cancellationToken).ConfigureAwait(false);
-            var all = await Store.RangeAsync(Keys.Root, cancellationToken).ConfigureAwait(false);
-            revision = all.Header.Revision;
-            lock (_gate)
+            try
             {
-                foreach (var kv in all.Kvs)
-                {
-                    ApplyLocked(new StoreEvent(false, kv.Key.ToStringUtf8(), kv.Value, kv.CreateRevision, kv.ModRevision), dispatch: null);
-                }
+                revision = await JoinOnceAsync(cancellationToken).ConfigureAwait(false);
+                break;
             }
-        }
-        catch (RpcException e)
-        {
-            throw new ClusterUnavailableException($"etcd at {Options.Endpoints} did not answer: {e.Status.StatusCode} ({e.Status.Detail})", e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new ClusterUnavailableException($"etcd at {Options.Endpoints} did not answer within {Store.Timeout}", e);
+            catch (Exception e) when ((e is RpcException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)) && Time.GetElapsedTime(started) < Ttl)
+            {
+                Log.RejoinFailed(Name, e is RpcException r ? $"{r.StatusCode} ({r.Status.Detail})" : "timed out");
+                await Task.Delay(Store.Timeout / 4, Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                throw new ClusterUnavailableException($"etcd at {Options.Endpoints} did not answer within {Ttl}: {e.Status.StatusCode} ({e.Status.Detail})", e);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ClusterUnavailableException($"etcd at {Options.Endpoints} did not answer within {Ttl} (each request {Store.Timeout})", e);
+            }
         }
 
         Log.Joined(Name, Options.Cluster, Lease, Ttl, Margin);
         _leaseLoop = Task.Run(() => LeaseLoopAsync(_stop.Token), CancellationToken.None);
         _watchLoop = Task.Run(() => WatchLoopAsync(revision + 1, _stop.Token), CancellationToken.None);
+    }
+
+    private async Task<long> JoinOnceAsync(CancellationToken cancellationToken)
+    {
+        await BecomeMemberAsync(cancellationToken).ConfigureAwait(false);
+        var all = await Store.RangeAsync(Keys.Root, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            foreach (var kv in all.Kvs)
+            {
+                ApplyLocked(new StoreEvent(false, kv.Key.ToStringUtf8(), kv.Value, kv.CreateRevision, kv.ModRevision), dispatch: null);
+            }
+        }
+
+        return all.Header.Revision;
     }
 
     /// <summary>Tells <paramref name="pid"/> of every change under <paramref name="prefix"/> from now on.</summary>
