@@ -201,6 +201,12 @@ internal sealed class ClusterAgent : GenServer
         _core.Export(pid);
         var hosted = new AgentChild(sup, child, epoch, pid, runRevision, shutdown, null, 0);
         _children.Add(hosted);
+        if (!_core.HoldsLease)
+        {
+            // The node fenced itself while the child started: the fence's signal may have missed it, so stop it here.
+            await StopAsync(hosted).ConfigureAwait(false);
+            return Error("fenced: this node fenced itself while the child started");
+        }
         var record = new TxnRequest();
         record.Compare.Add(EtcdStore.CreatedAt(runKey, runRevision));
         record.Success.Add(EtcdStore.Put(runKey, RecordCodec.Encode(new RunRecord(_core.Name, _core.Creation, pid.Id, epoch)), _core.Lease));
