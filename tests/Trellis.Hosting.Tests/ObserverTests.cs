@@ -61,7 +61,21 @@ public sealed class ObserverTests
             // Rows stay put across refreshes; only a process that is gone takes its row with it, which goes stale.
             wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
             driver.Navigate().GoToUrl(login);
-            IWebElement? Row(string text) => driver.FindElements(By.CssSelector("tr.proc")).FirstOrDefault(r => r.Text.Contains(text, StringComparison.Ordinal));
+            IWebElement? Row(string text) => driver.FindElements(By.CssSelector("tr.proc")).FirstOrDefault(r => TextOf(r).Contains(text, StringComparison.Ordinal));
+
+            // A row that went stale between the lookup and the read is a process that is gone: it has no text.
+            static string TextOf(IWebElement row)
+            {
+                try
+                {
+                    return row.Text;
+                }
+                catch (StaleElementReferenceException)
+                {
+                    return "";
+                }
+            }
+
             wait.Until(_ => Row("KV.Registry: shopping") is not null);
 
             // The trees and every other process: the registry's partitions under it, the buckets under their
