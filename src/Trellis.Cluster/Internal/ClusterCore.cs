@@ -130,8 +130,30 @@ internal sealed partial class ClusterCore : IAsyncDisposable
         }
 
         Log.Joined(Name, Options.Cluster, Lease, Ttl, Margin);
-        _leaseLoop = Task.Run(() => LeaseLoopAsync(_stop.Token), CancellationToken.None);
-        _watchLoop = Task.Run(() => WatchLoopAsync(revision + 1, _stop.Token), CancellationToken.None);
+        _leaseLoop = Task.Run(() => ReportedAsync(() => LeaseLoopAsync(_stop.Token)), CancellationToken.None);
+        _watchLoop = Task.Run(() => ReportedAsync(() => WatchLoopAsync(revision + 1, _stop.Token)), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs one of the node's loops: a failure nobody expected is logged, and the node fences itself, since without its
+    /// lease loop or its watch it can no longer tell whether it may act.
+    /// </summary>
+    private async Task ReportedAsync(Func<Task> loop)
+    {
+        try
+        {
+            await loop().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // The loop's failure is reported here and fences the node; rethrowing would only surface at dispose.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.TaskFailed(e);
+            Fence($"a cluster loop failed: {e.GetType().Name}");
+        }
     }
 
     private async Task<long> JoinOnceAsync(CancellationToken cancellationToken)
