@@ -29,7 +29,7 @@ public sealed class Sink
 
     public async Task<T> WaitForAsync<T>(Func<T, bool>? match = null, TimeSpan? deadline = null)
     {
-        var until = DateTime.UtcNow + (deadline ?? Deadline);
+        using var timeout = new CancellationTokenSource(deadline ?? Deadline);
         while (true)
         {
             Task changed;
@@ -46,8 +46,11 @@ public sealed class Sink
                 changed = _changed.Task;
             }
 
-            var left = until - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero || await Task.WhenAny(changed, Task.Delay(left)) != changed)
+            try
+            {
+                await changed.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
             {
                 throw new TimeoutException($"no matching {typeof(T).Name} came within {deadline ?? Deadline}");
             }

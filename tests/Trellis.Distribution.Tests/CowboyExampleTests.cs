@@ -177,7 +177,7 @@ public sealed class CowboyExampleTests
 
         public async Task WaitForLineAsync(Func<string, bool> match, int count = 1)
         {
-            var deadline = Task.Delay(Deadline);
+            using var timeout = new CancellationTokenSource(Deadline);
             var exited = _process.WaitForExitAsync();
             while (true)
             {
@@ -192,7 +192,17 @@ public sealed class CowboyExampleTests
                     changed = _changed.Task;
                 }
 
-                if (await Task.WhenAny(changed, exited, deadline) != changed)
+                Task woke;
+                try
+                {
+                    woke = await Task.WhenAny(changed, exited).WaitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    woke = exited;
+                }
+
+                if (woke != changed)
                 {
                     lock (_gate)
                     {
