@@ -19,4 +19,7 @@ public sealed record ClusterChildSpec(string Id, string Kind)
 
     /// <summary>Labels a node must have (all of them, with these values) to run the child.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>An anti-affinity group: no two children of one supervisor with the same group run on one node (replicas of a service, for instance); null for none.</summary>
+    public string? AntiAffinity { get; init; }
 }

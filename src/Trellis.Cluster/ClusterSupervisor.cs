@@ -9,7 +9,9 @@ namespace Trellis.Cluster;
 /// type and intensity, on another node when its node died. Never two copies: a child starts only after its host has
 /// created the child's run key under its own lease, and a replacement only after the old key is gone. Never an
 /// orphan: when the owner's node dies (or stops the supervisor), every agent hosting its children stops them; a host
-/// cut off from etcd stops them itself before its lease can expire.
+/// cut off from etcd stops them itself before its lease can expire. With <see cref="ClusterSupervisorSpec.Standby"/>
+/// nodes, a start on a standby while another node owns it stands by (its pid answers <see cref="WhichChildrenAsync"/>
+/// and forwards child operations to the owner), takes over when the owner goes, and adopts what still runs.
 /// </summary>
 public static class ClusterSupervisor
 {
@@ -19,7 +21,7 @@ public static class ClusterSupervisor
     /// <param name="node">The owning node.</param>
     /// <param name="spec">The supervisor.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>Ok with the supervisor's pid; an error <c>{already_started, Node}</c> when a live node owns it, or <c>{shutdown, {failed_to_start_child, Id, Reason}}</c>.</returns>
+    /// <returns>Ok with the supervisor's pid (standing by, on a standby node that found it owned); an error <c>{already_started, Node}</c> when a live node owns it, or <c>{shutdown, {failed_to_start_child, Id, Reason}}</c>.</returns>
     public static ValueTask<StartResult> StartAsync(ClusterNode node, ClusterSupervisorSpec spec, CancellationToken cancellationToken = default)
     {
         Check(node, spec);

@@ -8,7 +8,8 @@ namespace Trellis.Cluster.Internal;
 /// Each member's agent: the fencing point for cluster children. It starts a child only after one transaction has
 /// checked that the owner's epoch is current and created the child's run key under this node's lease (so at most one
 /// copy runs anywhere); it refuses a start or stop with an epoch older than one it has seen; it stops a supervisor's
-/// children when that supervisor's owner key goes (the owner's node died or stopped it); and it deletes a run key
+/// children when that supervisor's owner key goes (the owner's node died or stopped it), or, when a standby lives,
+/// one lease TTL later unless the new owner adopted them meanwhile; and it deletes a run key
 /// when its child exits. It also keeps this node's cluster names, each removed when its process exits.
 /// </summary>
 internal sealed class ClusterAgent : GenServer
@@ -18,6 +19,7 @@ internal sealed class ClusterAgent : GenServer
     private readonly List<AgentChild> _children = [];
     private readonly Dictionary<string, long> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<MonitorRef, (string Name, long Revision)> _names = [];
+    private readonly Dictionary<string, ITimer> _graces = new(StringComparer.Ordinal);
 
     public ClusterAgent(ClusterCore core, ConcurrentDictionary<string, Func<GenServer>> kinds)
     {
@@ -43,6 +45,11 @@ internal sealed class ClusterAgent : GenServer
             if (Protocol.IsTagged(request, Protocol.Start, 8, out var start))
             {
                 return Reply(await StartChildAsync(start).ConfigureAwait(false));
+            }
+
+            if (Protocol.IsTagged(request, Protocol.Adopt, 4, out var adopt))
+            {
+                return Reply(await AdoptChildAsync(Protocol.Text(adopt[1]), Protocol.Text(adopt[2]), Protocol.Long(adopt[3])).ConfigureAwait(false));
             }
 
             if (Protocol.IsTagged(request, Protocol.Stop, 4, out var stop))
@@ -95,6 +102,14 @@ internal sealed class ClusterAgent : GenServer
             case StoreEvent change when Keys.SupOfOwner(change.Key) is { } sup:
                 await OnOwnerChangedAsync(sup, change).ConfigureAwait(false);
                 break;
+            case object?[] { Length: 3 } grace when grace[0] is Atom a && a == Protocol.GraceOver && grace[1] is string sup && grace[2] is long epoch:
+                if (_graces.Remove(sup, out var fired))
+                {
+                    await fired.DisposeAsync().ConfigureAwait(false);
+                }
+
+                await StopOrphansAsync(sup, c => c.Epoch <= epoch, ownerGone: false).ConfigureAwait(false);
+                break;
             case MembershipChanged { Fenced: true }:
                 // The core has signalled every child; the names went with the lease.
                 foreach (var monitor in _names.Keys)
@@ -113,6 +128,13 @@ internal sealed class ClusterAgent : GenServer
     {
         // Leaving: each child is stopped as a supervisor stops it (shutdown, then kill after its time), last first.
         _core.Unsubscribe(Self);
+        foreach (var timer in _graces.Values)
+        {
+            await timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _graces.Clear();
+
         for (var i = _children.Count - 1; i >= 0; i--)
         {
             await StopAsync(_children[i]).ConfigureAwait(false);
@@ -289,17 +311,100 @@ internal sealed class ClusterAgent : GenServer
         }
 
         // The owner whose epoch these children run under is gone, or another has taken its place.
-        var orphans = _children.Where(c => c.Sup == sup && (change.Deleted ? c.Epoch <= change.CreateRevision : c.Epoch < change.CreateRevision)).ToList();
+        var threshold = change.Deleted ? change.CreateRevision : change.CreateRevision - 1;
+        var waiting = _children.Count(c => c.Sup == sup && c.Epoch <= threshold);
+        if (waiting == 0)
+        {
+            return;
+        }
+
+        if (_core.Snapshot(Keys.StandbysOf(sup)).Count > 0 || _graces.ContainsKey(sup))
+        {
+            // A standby takes over and adopts them (it keeps its standby key until it has); whatever it has not
+            // adopted within one TTL stops then.
+            _core.Log.AwaitingAdoption(sup, waiting, _core.Ttl);
+            var message = new object?[] { Protocol.GraceOver, sup, threshold };
+            var self = Self;
+            if (_graces.Remove(sup, out var earlier))
+            {
+                // A later change restarts the grace; its threshold covers the earlier one's children too.
+                await earlier.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _graces[sup] = _core.Time.CreateTimer(_ => self.Send(message), null, _core.Ttl, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        await StopOrphansAsync(sup, c => c.Epoch <= threshold, ownerGone: true).ConfigureAwait(false);
+    }
+
+    private async Task StopOrphansAsync(string sup, Predicate<AgentChild> orphaned, bool ownerGone)
+    {
+        var orphans = _children.Where(c => c.Sup == sup && orphaned(c)).ToList();
         if (orphans.Count == 0)
         {
             return;
         }
 
-        _core.Log.OwnerGone(sup, orphans.Count);
+        if (ownerGone)
+        {
+            _core.Log.OwnerGone(sup, orphans.Count);
+        }
+        else
+        {
+            _core.Log.NotAdopted(sup, orphans.Count);
+        }
+
         for (var i = orphans.Count - 1; i >= 0; i--)
         {
             await StopAsync(orphans[i]).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A new owner (a standby that took over) adopts a child running here: one transaction checks that its epoch is the
+    /// owner key's and that the run key is still this copy's, and records the new epoch; the child keeps running.
+    /// </summary>
+    private async Task<object?> AdoptChildAsync(string sup, string child, long epoch)
+    {
+        if (!_core.HoldsLease)
+        {
+            return Error("fenced: this node does not hold its lease");
+        }
+
+        if (epoch < _seen.GetValueOrDefault(sup))
+        {
+            _core.Log.StaleEpoch("adopt", sup, child, epoch, _seen[sup]);
+            return Error("stale_epoch");
+        }
+
+        var index = _children.FindIndex(c => c.Sup == sup && c.Child == child);
+        if (index < 0)
+        {
+            return Error("not_found: no such child runs here");
+        }
+
+        var hosted = _children[index];
+        if (hosted.Epoch == epoch)
+        {
+            return new object?[] { Protocol.Ok, hosted.Pid };
+        }
+
+        var runKey = Keys.Run(sup, child);
+        var txn = new TxnRequest();
+        txn.Compare.Add(EtcdStore.CreatedAt(Keys.Owner(sup), epoch));
+        txn.Compare.Add(EtcdStore.CreatedAt(runKey, hosted.RunRevision));
+        txn.Success.Add(EtcdStore.Put(runKey, RecordCodec.Encode(new RunRecord(_core.Name, _core.Creation, hosted.Pid.Id, epoch)), _core.Lease));
+        var adopted = await _core.Store.TxnAsync(txn, Context.CancellationToken).ConfigureAwait(false);
+        if (!adopted.Succeeded)
+        {
+            return Error("stale_epoch: the owner key or the run key changed");
+        }
+
+        _seen[sup] = Math.Max(_seen.GetValueOrDefault(sup), epoch);
+        _children[index] = hosted with { Epoch = epoch };
+        _core.Log.Adopted(sup, child, epoch);
+        return new object?[] { Protocol.Ok, hosted.Pid };
     }
 
     private async Task CleanupAsync(AgentChild gone)

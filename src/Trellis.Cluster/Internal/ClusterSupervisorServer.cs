@@ -10,15 +10,18 @@ namespace Trellis.Cluster.Internal;
 /// revision is its epoch, carried by every start and stop), places each child with the placement, monitors it across
 /// the network, and applies OTP's strategy and intensity when one exits. A child whose node died exits with
 /// <c>noconnection</c>; its replacement starts elsewhere once the old copy's run key is gone, which happens when
-/// the old node's lease ends (or its agent stopped it), so two copies never run at once.
+/// the old node's lease ends (or its agent stopped it), so two copies never run at once. On a node named by
+/// <see cref="ClusterSupervisorSpec.Standby"/> that finds the supervisor owned, it stands by instead (the other file).
 /// </summary>
-internal sealed class ClusterSupervisorServer : GenServer
+internal sealed partial class ClusterSupervisorServer : GenServer
 {
     private readonly ClusterNode _node;
     private readonly ClusterSupervisorSpec _spec;
     private readonly List<ClusterSlot> _slots;
     private SlidingWindow? _restarts;
     private long _epoch;
+    private bool _gaveUp;
+    private ITimer? _retry;
 
     public ClusterSupervisorServer(ClusterNode node, ClusterSupervisorSpec spec)
     {
@@ -35,39 +38,28 @@ internal sealed class ClusterSupervisorServer : GenServer
     {
         Context.TrapExit = true;
         _restarts = new SlidingWindow(Core.Time, _spec.Flags.Period);
-        var ownerKey = Core.Keys.Owner(Id);
-        var campaign = new TxnRequest();
-        campaign.Compare.Add(EtcdStore.Absent(ownerKey));
-        campaign.Success.Add(EtcdStore.Put(ownerKey, RecordCodec.Encode(new OwnerRecord(Core.Name, Core.Creation, Self.Id)), Core.Lease));
-        campaign.Failure.Add(EtcdStore.Get(ownerKey));
-        if (!Core.HoldsLease)
-        {
-            return InitResult.Stop(ExitReason.ShutdownWith(new Atom("fenced")));
-        }
 
-        TxnResponse won;
-        try
-        {
-            won = await Core.Store.TxnAsync(campaign, Context.CancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException e)
-        {
-            return InitResult.Stop(ExitReason.Of(Terms.TupleTerm(new Atom("unavailable"), e.StatusCode.ToString())));
-        }
-
-        if (!won.Succeeded)
-        {
-            var kvs = won.Responses[0].ResponseRange.Kvs;
-            var owner = kvs.Count > 0 ? RecordCodec.Owner(kvs[0].Value) : null;
-            return InitResult.Stop(ExitReason.Of(Terms.TupleTerm(new Atom("already_started"), owner?.Node ?? "unknown")));
-        }
-
-        _epoch = won.Header.Revision;
-        Core.Export(Self);
+        // Subscribed before the campaign, so a standby cannot miss the owner key's deletion.
+        Core.Subscribe(Core.Keys.Owner(Id), Self);
         Core.Subscribe(Core.Keys.RunsOf(Id), Self);
-        Core.Subscribe(ownerKey, Self);
         Core.MonitorMembers(Self);
-        Core.Log.Owning(Id, Core.Name, _epoch);
+        var campaign = await CampaignAsync().ConfigureAwait(false);
+        if (campaign.Error is { } error)
+        {
+            return InitResult.Stop(error);
+        }
+
+        if (campaign.Epoch == 0)
+        {
+            if (_spec.StandsBy(Core.Name))
+            {
+                return await StandByAsync(campaign.Owner).ConfigureAwait(false);
+            }
+
+            return InitResult.Stop(ExitReason.Of(Terms.TupleTerm(new Atom("already_started"), campaign.Owner?.Node ?? "unknown")));
+        }
+
+        BecomeOwner(campaign.Epoch);
         foreach (var slot in _slots)
         {
             var started = await StartSlotAsync(slot).ConfigureAwait(false);
@@ -82,12 +74,59 @@ internal sealed class ClusterSupervisorServer : GenServer
         return InitResult.Ok();
     }
 
+    /// <summary>
+    /// One create-if-absent transaction on the owner key under this node's lease. Its revision is the epoch when won; when lost, the owner that holds it.
+    /// </summary>
+    private async Task<(long Epoch, OwnerRecord? Owner, ExitReason? Error)> CampaignAsync()
+    {
+        if (!Core.HoldsLease)
+        {
+            return (0, null, ExitReason.ShutdownWith(new Atom("fenced")));
+        }
+
+        var ownerKey = Core.Keys.Owner(Id);
+        var campaign = new TxnRequest();
+        campaign.Compare.Add(EtcdStore.Absent(ownerKey));
+        campaign.Success.Add(EtcdStore.Put(ownerKey, RecordCodec.Encode(new OwnerRecord(Core.Name, Core.Creation, Self.Id)), Core.Lease));
+        campaign.Failure.Add(EtcdStore.Get(ownerKey));
+        TxnResponse won;
+        try
+        {
+            won = await Core.Store.TxnAsync(campaign, Context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            return (0, null, ExitReason.Of(Terms.TupleTerm(new Atom("unavailable"), e.StatusCode.ToString())));
+        }
+
+        if (won.Succeeded)
+        {
+            return (won.Header.Revision, null, null);
+        }
+
+        var kvs = won.Responses[0].ResponseRange.Kvs;
+        return (0, kvs.Count > 0 ? RecordCodec.Owner(kvs[0].Value) : null, null);
+    }
+
+    private void BecomeOwner(long epoch)
+    {
+        Debug.Assert(epoch > 0 && _epoch == 0, "a supervisor becomes the owner once");
+        _epoch = epoch;
+        Core.Export(Self);
+        Core.Log.Owning(Id, Core.Name, _epoch);
+    }
+
     protected override async ValueTask<ServerResult> HandleCallAsync(object request, From from)
     {
+        if (_standing)
+        {
+            return Reply(await StandbyCallAsync(request).ConfigureAwait(false));
+        }
+
         switch (request)
         {
             case Atom a when a == Protocol.Which:
-                return Reply(_slots.Select(s => new ClusterChildInfo(s.Spec.Id, s.IsRunning || s.Waiting ? s.Host : null, s.Pid, s.Waiting, _epoch)).ToList());
+                return Reply(_slots.Select(s => new ClusterChildInfo(s.Spec.Id, s.IsRunning || s.Waiting ? s.Host : null, s.Pid, s.Waiting, _epoch, s.Pending)).ToList());
             case object?[] { Length: 2 } r when r[0] is Atom op && r[1] is string id:
                 var slot = _slots.Find(s => s.Spec.Id == id);
                 if (slot is null)
@@ -100,11 +139,11 @@ internal sealed class ClusterSupervisorServer : GenServer
                     case "terminate":
                         await StopSlotAsync(slot).ConfigureAwait(false);
                         return Reply(null);
-                    case "restart" when slot.IsRunning || slot.Waiting:
+                    case "restart" when slot.IsActive:
                         return Reply(ExitReason.Atom("running"));
                     case "restart":
                         return Reply(await StartSlotAsync(slot).ConfigureAwait(false));
-                    case "delete" when slot.IsRunning || slot.Waiting:
+                    case "delete" when slot.IsActive:
                         return Reply(ExitReason.Atom("running"));
                     case "delete":
                         _slots.Remove(slot);
@@ -138,6 +177,13 @@ internal sealed class ClusterSupervisorServer : GenServer
         {
             case DownMessage down when _slots.Find(s => s.Monitor == down.Ref) is { } slot:
                 return await OnChildExitAsync(slot, down.Reason).ConfigureAwait(false);
+            case StoreEvent change when change.Key == Core.Keys.Owner(Id) && _standing:
+                if (change.Deleted)
+                {
+                    return await TakeOverAsync().ConfigureAwait(false);
+                }
+
+                break;
             case StoreEvent change when change.Key == Core.Keys.Owner(Id):
                 if (change.Deleted || change.CreateRevision != _epoch)
                 {
@@ -168,6 +214,16 @@ internal sealed class ClusterSupervisorServer : GenServer
                 }
 
                 break;
+            case MemberUp when !_standing:
+                return await StartPendingAsync().ConfigureAwait(false);
+            case Atom a when a == Protocol.RetryPending:
+                if (_retry is not null)
+                {
+                    await _retry.DisposeAsync().ConfigureAwait(false);
+                    _retry = null;
+                }
+
+                return await StartPendingAsync().ConfigureAwait(false);
             case MembershipChanged { Fenced: true } fenced:
                 Core.Log.SupervisorStops(Id, fenced.Reason);
                 return Stop(ExitReason.ShutdownWith(new Atom("fenced")));
@@ -179,8 +235,36 @@ internal sealed class ClusterSupervisorServer : GenServer
     protected override async ValueTask TerminateAsync(ExitReason reason)
     {
         Core.Unsubscribe(Self);
+        if (_retry is not null)
+        {
+            await _retry.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_standing)
+        {
+            await LeaveStandbyAsync().ConfigureAwait(false);
+            return;
+        }
+
         if (_epoch == 0)
         {
+            return;
+        }
+
+        if (_spec.Standby.Count > 0 && !_gaveUp)
+        {
+            // The children stay: a standby adopts them, or, when none lives, every host stops them itself when it
+            // sees the owner key go. Either way they stop at most once and never under two owners.
+            if (Core.Snapshot(Core.Keys.StandbysOf(Id)).Any(k => k.Key != Core.Keys.Standby(Id, Core.Name)))
+            {
+                Core.Log.HandingOver(Id);
+            }
+            else
+            {
+                await StopAllAsync().ConfigureAwait(false);
+            }
+
+            await ReleaseAsync().ConfigureAwait(false);
             return;
         }
 
@@ -212,6 +296,7 @@ internal sealed class ClusterSupervisorServer : GenServer
         if (!RestartPolicy.IntensityAllows(_restarts!.Add(), _spec.Flags.Intensity))
         {
             Core.Log.IntensityReached(Id, _spec.Flags.Intensity, _spec.Flags.Period);
+            _gaveUp = true;
             return Stop(ExitReason.Shutdown);
         }
 
@@ -235,13 +320,31 @@ internal sealed class ClusterSupervisorServer : GenServer
             }
         }
 
+        // A node this child left may be what a waiting sibling needed.
+        return await StartPendingAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Tries each child that waits for a node again, in start order (a member joined, or one freed up).</summary>
+    private async ValueTask<ServerResult> StartPendingAsync()
+    {
+        foreach (var slot in _slots.Where(s => s.Pending).ToList())
+        {
+            if (await StartSlotAsync(slot).ConfigureAwait(false) is { } failed)
+            {
+                Core.Log.ChildStartFailed(Id, slot.Spec.Id, Terms.Format(failed));
+                return await OnChildExitAsync(slot, failed as ExitReason ?? ExitReason.Of(failed)).ConfigureAwait(false);
+            }
+        }
+
         return NoReply();
     }
 
-    /// <summary>Places and starts one child. Null when it runs (or waits for its old copy to go); else the error.</summary>
+    /// <summary>Places and starts one child. Null when it runs (or waits for its old copy to go, or for a node); else the error.</summary>
     private async Task<object?> StartSlotAsync(ClusterSlot slot)
     {
-        Debug.Assert(!slot.IsRunning, "a running child is not started again");
+        Debug.Assert(!slot.IsRunning && !slot.Waiting, "a started child is not started again");
+        var wasPending = slot.Pending;
+        slot.Pending = false;
         var excluded = new HashSet<string>(StringComparer.Ordinal);
         var lastError = (object?)ExitReason.Of(Terms.TupleTerm(new Atom("no_node"), $"no member runs kind '{slot.Spec.Kind}' with labels {Terms.Format(slot.Spec.Labels)}"));
         while (true)
@@ -251,16 +354,25 @@ internal sealed class ClusterSupervisorServer : GenServer
                 return ExitReason.ShutdownWith(new Atom("fenced"));
             }
 
-            var candidates = Core.Members.Where(m => !excluded.Contains(m.Name) && Placements.Satisfies(m, slot.Spec.Labels)).ToList();
-            if (candidates.Count == 0)
-            {
-                return lastError;
-            }
-
-            var request = new PlacementRequest(slot.Spec.Id, candidates, Core.Name, slot.Avoid, Core.RunsOn, n => _slots.Count(s => s.IsRunning && s.Host == n));
-            var host = _spec.Placement.Choose(request);
+            var candidates = Core.Members.Where(m => !excluded.Contains(m.Name) && Placements.Satisfies(m, slot.Spec.Labels) && !HostsGroupOf(slot, m.Name)).ToList();
+            var host = candidates.Count == 0 ? null
+                : _spec.Placement.Choose(new PlacementRequest(slot.Spec.Id, candidates, Core.Name, slot.Avoid, Core.RunsOn, n => _slots.Count(s => s.IsRunning && s.Host == n)));
             if (host is null || !candidates.Exists(c => c.Name == host))
             {
+                if (_spec.WaitForNode)
+                {
+                    slot.Pending = true;
+                    if (!wasPending)
+                    {
+                        Core.Log.ChildWaitsForNode(Id, slot.Spec.Id, Terms.Format(lastError));
+                    }
+
+                    // A joining member is tried at once, but it may expose its kinds only after it joined: retry too.
+                    var self = Self;
+                    _retry ??= Core.Time.CreateTimer(_ => self.Send(Protocol.RetryPending), null, Core.Ttl, Timeout.InfiniteTimeSpan);
+                    return null;
+                }
+
                 return lastError;
             }
 
@@ -303,6 +415,10 @@ internal sealed class ClusterSupervisorServer : GenServer
         }
     }
 
+    /// <summary>Whether another child of <paramref name="slot"/>'s anti-affinity group runs (or waits to run) on <paramref name="node"/>.</summary>
+    private bool HostsGroupOf(ClusterSlot slot, string node) =>
+        slot.Spec.AntiAffinity is { } group && _slots.Exists(o => o != slot && o.Spec.AntiAffinity == group && (o.IsRunning || o.Waiting) && o.Host == node);
+
     private TimeSpan ShutdownOf(ClusterChildSpec child) => child.Shutdown ?? Core.Margin / 2;
 
     private async Task StopSlotAsync(ClusterSlot slot)
@@ -320,6 +436,7 @@ internal sealed class ClusterSupervisorServer : GenServer
         slot.Monitor = null;
         slot.Pid = Pid.None;
         slot.Waiting = false;
+        slot.Pending = false;
     }
 
     private async Task StopAllAsync()

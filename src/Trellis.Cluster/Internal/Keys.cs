@@ -7,6 +7,7 @@ namespace Trellis.Cluster.Internal;
 /// node lease, so they vanish with the node:
 /// <c>nodes/&lt;node&gt;</c> ⏱ (address, incarnation, labels);
 /// <c>sup/&lt;sup&gt;/owner</c> ⏱ (the owner; its create revision is the supervisor's epoch, the fencing token);
+/// <c>sup/&lt;sup&gt;/standby/&lt;node&gt;</c> ⏱ (a node standing by to take the supervisor over);
 /// <c>run/&lt;sup&gt;/&lt;child&gt;</c> ⏱ (the hosting node's copy: at most one, by create-if-absent);
 /// <c>names/&lt;name&gt;</c> ⏱ (a cluster-wide name).
 /// </summary>
@@ -35,6 +36,11 @@ internal sealed class Keys
     public string Node(string node) => Nodes + node;
 
     public string Owner(string sup) => Sups + sup + "/owner";
+
+    /// <summary>A standby of <paramref name="sup"/> on <paramref name="node"/> ⏱.</summary>
+    public string Standby(string sup, string node) => Sups + sup + "/standby/" + node;
+
+    public string StandbysOf(string sup) => Sups + sup + "/standby/";
 
     public string RunsOf(string sup) => Runs + sup + "/";
 

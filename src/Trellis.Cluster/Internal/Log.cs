@@ -67,4 +67,25 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 732, Level = LogLevel.Warning, Message = "Could not delete {Key} after its process exited: {Reason} (it ends with this node's lease)")]
     public static partial void CleanupFailed(this ILogger logger, string key, string reason);
+
+    [LoggerMessage(EventId = 733, Level = LogLevel.Information, Message = "The owner of cluster supervisor {Sup} is gone and a standby lives: its {Count} children here wait up to {Grace} to be adopted")]
+    public static partial void AwaitingAdoption(this ILogger logger, string sup, int count, TimeSpan grace);
+
+    [LoggerMessage(EventId = 734, Level = LogLevel.Warning, Message = "No new owner of cluster supervisor {Sup} adopted its {Count} children here in time; they stop")]
+    public static partial void NotAdopted(this ILogger logger, string sup, int count);
+
+    [LoggerMessage(EventId = 735, Level = LogLevel.Information, Message = "Child {Child} of cluster supervisor {Sup} is adopted by the owner of epoch {Epoch}")]
+    public static partial void Adopted(this ILogger logger, string sup, string child, long epoch);
+
+    [LoggerMessage(EventId = 726, Level = LogLevel.Information, Message = "Cluster supervisor {Sup} stands by on {Node} (owned by {Owner})")]
+    public static partial void StandingBy(this ILogger logger, string sup, string node, string owner);
+
+    [LoggerMessage(EventId = 727, Level = LogLevel.Warning, Message = "Cluster supervisor {Sup} is taken over by {Node} with epoch {Epoch}: {Adopted} children adopted, {Started} started")]
+    public static partial void TookOver(this ILogger logger, string sup, string node, long epoch, int adopted, int started);
+
+    [LoggerMessage(EventId = 728, Level = LogLevel.Information, Message = "Cluster supervisor {Sup} hands over to a standby; its children keep running")]
+    public static partial void HandingOver(this ILogger logger, string sup);
+
+    [LoggerMessage(EventId = 729, Level = LogLevel.Warning, Message = "Child {Child} of cluster supervisor {Sup} waits for a node: {Reason}")]
+    public static partial void ChildWaitsForNode(this ILogger logger, string sup, string child, string reason);
 }

@@ -16,10 +16,20 @@ internal static class Protocol
     public static readonly Atom Register = new("register");
     public static readonly Atom Unregister = new("unregister");
     public static readonly Atom Which = new("which");
+    public static readonly Atom Adopt = new("adopt");
+
+    /// <summary>The agent's own timer: the grace for adopting a supervisor's children is over.</summary>
+    public static readonly Atom GraceOver = new("grace_over");
+
+    /// <summary>A cluster supervisor's own timer: try the children that wait for a node again.</summary>
+    public static readonly Atom RetryPending = new("retry_pending");
 
     /// <summary>Start child <paramref name="child"/> of <paramref name="sup"/> here, under the owner's <paramref name="epoch"/>.</summary>
     public static object?[] StartRequest(string sup, string child, long epoch, string kind, object? argument, long shutdownMs, string? name) =>
         [Start, sup, child, epoch, kind, argument, shutdownMs, name];
+
+    /// <summary>Keep running child <paramref name="child"/> of <paramref name="sup"/>, now under the new owner's <paramref name="epoch"/>.</summary>
+    public static object?[] AdoptRequest(string sup, string child, long epoch) => [Adopt, sup, child, epoch];
 
     public static object?[] StopRequest(string sup, string child, long epoch) => [Stop, sup, child, epoch];
 
