@@ -11,6 +11,8 @@ internal static class CtlCommand
 {
     private static readonly string[] Header = ["NAME", "KIND", "STATUS", "PID", "UPTIME", "CPU", "RSS", "RESTARTS", "LAST EXIT"];
 
+    private static readonly string[] NodesHeader = ["NODE", "STATE", "LEASE", "ADDRESS", "SERVICES"];
+
     /// <summary>
     /// The named nodes and their subtrees (all when none are named). The exit code follows systemctl's: 0 when every
     /// node shown is running, 3 when one is not (or no daemon runs), 4 when a name is unknown.
@@ -221,7 +223,10 @@ internal static class CtlCommand
 
     private static string StatusTable(List<JsonElement> nodes, Colors colors)
     {
-        var rows = new List<string[]> { Header };
+        // In cluster mode a NODE column says where each runs (a cluster service may run on another daemon's node).
+        var clustered = nodes.Any(r => r.GetProperty("node").TryGetProperty("node", out _));
+        var header = clustered ? [.. Header[..3], "NODE", .. Header[3..]] : Header;
+        var rows = new List<string[]> { header };
         var statuses = new List<string> { string.Empty };
         var minDepth = nodes.Min(r => r.GetProperty("depth").GetInt32());
         foreach (var row in nodes)
@@ -234,6 +239,7 @@ internal static class CtlCommand
                 new string(' ', depth * 2) + n.GetProperty("name").GetString(),
                 n.GetProperty("kind").GetString()!,
                 n.GetProperty("status").GetString() + (n.TryGetProperty("paused", out var p) && p.GetBoolean() ? " (paused)" : string.Empty),
+                .. clustered ? new[] { n.TryGetProperty("node", out var at) ? at.GetString()! : "-" } : [],
                 n.TryGetProperty("os_pid", out var os) ? os.GetInt32().ToString(CultureInfo.InvariantCulture) : n.TryGetProperty("pid", out var pid) ? pid.GetString()! : "-",
                 n.TryGetProperty("uptime_seconds", out var up) ? Uptime(up.GetDouble()) : "-",
                 n.TryGetProperty("resources", out var res) ? res.GetProperty("cpu_percent").GetDouble().ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-",
@@ -243,12 +249,66 @@ internal static class CtlCommand
             ]);
         }
 
-        var widths = Enumerable.Range(0, Header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        return Table(rows, colors, (k, i, padded) => i == 2 && k > 0 ? colors.Status(statuses[k], padded) : padded);
+    }
+
+    /// <summary>Columns padded to their widest cell, the header bold; <paramref name="paint"/> colours a cell (row, column, text).</summary>
+    private static string Table(List<string[]> rows, Colors colors, Func<int, int, string, string> paint)
+    {
+        var columns = rows[0].Length;
+        var widths = Enumerable.Range(0, columns).Select(i => rows.Max(r => r[i].Length)).ToArray();
         return string.Join(Environment.NewLine, rows.Select((r, k) => string.Join("  ", r.Select((cell, i) =>
         {
-            var padded = i == Header.Length - 1 ? cell : cell.PadRight(widths[i]);
-            return k == 0 ? colors.Bold(padded) : i == 2 ? colors.Status(statuses[k], padded) : padded;
+            var padded = i == columns - 1 ? cell : cell.PadRight(widths[i]);
+            return k == 0 ? colors.Bold(padded) : paint(k, i, padded);
         })).TrimEnd()));
+    }
+
+    /// <summary><c>trellis nodes</c>: the cluster's members by their leases, and the cluster services each runs.</summary>
+    public static async Task<int> NodesAsync(string socket, bool json, CancellationToken cancel)
+    {
+        using var client = new DaemonClient(socket);
+        var (status, body) = await client.GetAsync("api/cluster", cancel).ConfigureAwait(false);
+        if (status == 404 && body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var alone))
+        {
+            Console.Error.WriteLine("trellis: " + alone.GetString());
+            return ExitCodes.Failed;
+        }
+
+        if (status != 200)
+        {
+            return Print((status, body));
+        }
+
+        if (json)
+        {
+            Console.WriteLine(body.GetRawText());
+            return ExitCodes.Ok;
+        }
+
+        var colors = Colors.ForConsole(json);
+        var rows = new List<string[]> { NodesHeader };
+        foreach (var m in body.GetProperty("members").EnumerateArray())
+        {
+            var services = m.GetProperty("services").EnumerateArray().Select(s => s.GetString()!).ToList();
+            rows.Add(
+            [
+                m.GetProperty("name").GetString() + (m.GetProperty("self").GetBoolean() ? " (this)" : string.Empty),
+                m.GetProperty("state").GetString()!,
+                m.GetProperty("lease").GetString()!,
+                m.GetProperty("address").GetString()!,
+                services.Count == 0 ? "-" : string.Join(", ", services),
+            ]);
+        }
+
+        Console.WriteLine(Table(rows, colors, (k, i, padded) => i == 1 ? colors.Status(rows[k][1] == "alive" ? "running" : "failed", padded) : padded));
+        var waiting = body.GetProperty("waiting").EnumerateArray().Select(s => s.GetString()!).ToList();
+        if (waiting.Count > 0)
+        {
+            Console.WriteLine($"waiting for a node: {string.Join(", ", waiting)}");
+        }
+
+        return ExitCodes.Ok;
     }
 
     private static string TreeText(JsonElement body, Colors colors)

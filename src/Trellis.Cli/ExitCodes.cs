@@ -14,4 +14,7 @@ internal static class ExitCodes
     public const int BadTree = 5;
     public const int AlreadyRunning = 6;
     public const int Refused = 7;
+
+    /// <summary><c>trellis up --cluster</c>: etcd did not answer, or the node could not join the cluster.</summary>
+    public const int NoCluster = 8;
 }

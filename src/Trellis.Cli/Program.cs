@@ -18,7 +18,7 @@ internal static class Program
     /// <summary>up and check: this process becomes the daemon's binary (same pid), with the daemon's GC budget.</summary>
     private sealed class HandOver(string[] argv) : IDaemonCommands
     {
-        public Task<int> UpAsync(string file, string? socket, int? port, bool noDashboard) => Task.FromResult(Become());
+        public Task<int> UpAsync(UpOptions options) => Task.FromResult(Become());
 
         public int Check(string file) => Become();
 

@@ -33,6 +33,7 @@ internal static class TrellisCommandLine
         root.Add(Check(daemon));
         root.Add(Status(socket, json));
         root.Add(Tree(socket, json));
+        root.Add(Nodes(socket, json));
         foreach (var (name, what) in new[]
         {
             ("start", "Start nodes an operator stopped (their supervisors start them in place)"),
@@ -93,9 +94,36 @@ internal static class TrellisCommandLine
             CustomParser = r => WholeNumber(r, "--port", 0, 65535),
         };
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "No TCP listener: the control socket only" };
-        var up = new Command("up", "Run the tree in FILE until SIGTERM or SIGINT (SIGHUP reloads it)") { file, port, noDashboard };
-        up.SetAction((parse, cancel) => daemon.UpAsync(
-            parse.GetRequiredValue(file), parse.GetValue(socket), parse.GetValue(port), parse.GetValue(noDashboard)));
+        var stateDir = new Option<string?>("--state-dir")
+        {
+            Description = "Where status directories and logs live; overrides the file's state_dir (several daemons on one machine each take their own)",
+            HelpName = "DIR",
+        };
+        var cluster = new Option<string?>("--cluster")
+        {
+            Description = "Join the cluster on these etcd endpoints (comma-separated URLs): services with placement: cluster run on one of its nodes",
+            HelpName = "ENDPOINTS",
+        };
+        var node = new Option<string?>("--node")
+        {
+            Description = "This daemon's node name in the cluster, name@host (the host is where the others reach it); with --cluster",
+            HelpName = "NAME",
+        };
+        var up = new Command("up", "Run the tree in FILE until SIGTERM or SIGINT (SIGHUP reloads it)") { file, port, noDashboard, stateDir, cluster, node };
+        up.Validators.Add(r =>
+        {
+            if ((r.GetValue(cluster) is null) != (r.GetValue(node) is null))
+            {
+                r.AddError("--cluster and --node go together: the etcd endpoints, and this daemon's name@host");
+            }
+            else if (r.GetValue(node) is { } n && (n.Split('@') is not [{ Length: > 0 }, { Length: > 0 }]))
+            {
+                r.AddError($"--node must be name@host, not '{n}'");
+            }
+        });
+        up.SetAction((parse, cancel) => daemon.UpAsync(new UpOptions(
+            parse.GetRequiredValue(file), parse.GetValue(socket), parse.GetValue(port), parse.GetValue(noDashboard),
+            parse.GetValue(stateDir), parse.GetValue(cluster), parse.GetValue(node))));
         return up;
     }
 
@@ -120,6 +148,13 @@ internal static class TrellisCommandLine
         var tree = new Command("tree", "Show the supervision tree") { json };
         tree.SetAction((parse, cancel) => CtlCommand.TreeAsync(SocketOf(parse, socket), parse.GetValue(json), cancel));
         return tree;
+    }
+
+    private static Command Nodes(Option<string?> socket, Option<bool> json)
+    {
+        var nodes = new Command("nodes", "Show the cluster's members (by their etcd leases) and the cluster services each runs (with up --cluster)") { json };
+        nodes.SetAction((parse, cancel) => CtlCommand.NodesAsync(SocketOf(parse, socket), parse.GetValue(json), cancel));
+        return nodes;
     }
 
     private static Command NodeCommand(string name, string description, Option<string?> socket)

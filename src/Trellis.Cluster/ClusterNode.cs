@@ -46,6 +46,12 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>True between fencing itself and rejoining.</summary>
     public bool IsFenced => _core.IsFenced;
 
+    /// <summary>
+    /// How long this node may still act for the cluster without another acknowledged renewal (zero once fenced): what
+    /// a watchdog outside the process needs to stop the node's programs in time should the process freeze.
+    /// </summary>
+    public TimeSpan UntilFence => _core.UntilFence;
+
     /// <summary>The live members as this node's watch has seen them, in name order (this node among them).</summary>
     public IReadOnlyList<ClusterMember> Members => _core.Members;
 

@@ -90,4 +90,7 @@ internal static partial class Log
                 break;
         }
     }
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Information, Message = "joined the cluster at {Endpoints} as {Node} ({Members} members)")]
+    public static partial void JoinedCluster(ILogger logger, string node, string endpoints, int members);
 }

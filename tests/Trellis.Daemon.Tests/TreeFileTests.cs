@@ -84,12 +84,45 @@ public sealed class TreeFileTests
     [InlineData("cgroups: maybe\nchildren:\n  - service: a\n    command: [x]\n", 1, "cgroups must be 'on' or 'off', not 'maybe'")]
     [InlineData("sample_interval: 10ms\nchildren:\n  - service: a\n    command: [x]\n", 1, "sample_interval must be from 100ms to 10m")]
     [InlineData("children:\n  - supervisor: s\n    memory_mx: 1GB\n    children:\n      - service: a\n        command: [x]\n", 3, "unknown key 'memory_mx' in supervisor 's'")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    placement: everywhere\n", 4, "placement must be 'local' or 'cluster', not 'everywhere'")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    replicas: 2\n", 4, "replicas is for services with placement: cluster")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    placement: cluster\n    replicas: 0\n", 5, "'replicas' must be a whole number from 1 to 64")]
+    [InlineData("children:\n  - supervisor: s\n    children:\n      - service: a\n        command: [x]\n        placement: cluster\n", 4, "cluster services stand directly under the root")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    placement: cluster\n    shutdown: 5s\n", 2, "must stop within half the cluster's fence_margin (2s)")]
+    [InlineData("cluster: {ttl: 1500ms}\nchildren:\n  - service: a\n    command: [x]\n", 1, "cluster ttl must be whole seconds from 2s to 5m")]
+    [InlineData("cluster: {ttl: 5s, fence_margin: 5s}\nchildren:\n  - service: a\n    command: [x]\n", 1, "fence_margin must be above 0 and below the ttl (5s)")]
+    [InlineData("cluster: {tll: 5s}\nchildren:\n  - service: a\n    command: [x]\n", 1, "unknown key 'tll' in cluster")]
+    [InlineData("children:\n  - service: a\n    command: [x]\n    placement: cluster\n    replicas: 2\n  - service: a.2\n    command: [y]\n", 6, "the name 'a.2' is already used")]
     public void Errors_name_the_line_and_column(string yaml, int line, string message)
     {
         var (config, errors) = TreeFileParser.Parse("/t/tree.yaml", yaml);
         Assert.Null(config);
         Assert.Contains(errors, e => e.Line == line && e.Column > 0 && e.Message.Contains(message, StringComparison.Ordinal));
         Assert.All(errors, e => Assert.StartsWith("/t/tree.yaml:", e.ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_cluster_service_with_replicas_becomes_named_copies_in_file_order()
+    {
+        var (config, errors) = TreeFileParser.Parse("/t/tree.yaml", """
+            cluster: {ttl: 4s, cookie_file: cookie, labels: {zone: a}}
+            children:
+              - service: web
+                placement: cluster
+                replicas: 3
+                command: [x]
+              - service: db
+                placement: cluster
+                command: [y]
+            """);
+        Assert.Empty(errors);
+        Assert.Equal(["web.1", "web.2", "web.3", "db"], config!.Root.Children.Select(c => c.Name));
+        Assert.All(config.Root.Children.Cast<ServiceConfig>(), s => Assert.True(s.ClusterPlacement));
+        Assert.Equal(["web", "web", "web", null], config.Root.Children.Cast<ServiceConfig>().Select(s => s.ReplicaOf));
+        Assert.Equal(TimeSpan.FromSeconds(4), config.Cluster.Ttl);
+        Assert.Equal("/t/cookie", config.Cluster.CookieFile);
+        Assert.Equal("a", config.Cluster.Labels["zone"]);
+        Assert.Equal(TimeSpan.FromMilliseconds(800), config.Cluster.MaxShutdown);
     }
 
     [Fact]

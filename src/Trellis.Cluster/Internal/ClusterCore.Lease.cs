@@ -19,6 +19,21 @@ internal sealed partial class ClusterCore
     /// </summary>
     public bool HoldsLease => Volatile.Read(ref _fenced) == 0 && Time.GetTimestamp() < Volatile.Read(ref _fenceDeadline);
 
+    /// <summary>How long this node may still act without another acknowledged renewal; zero once fenced.</summary>
+    public TimeSpan UntilFence
+    {
+        get
+        {
+            if (Volatile.Read(ref _fenced) != 0)
+            {
+                return TimeSpan.Zero;
+            }
+
+            var left = Time.GetElapsedTime(Time.GetTimestamp(), Volatile.Read(ref _fenceDeadline));
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
     public bool IsFenced => Volatile.Read(ref _fenced) != 0;
 
     /// <summary>Grants a lease and writes this node's member key under it; the fence deadline counts from the grant's send.</summary>

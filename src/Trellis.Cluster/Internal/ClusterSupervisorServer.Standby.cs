@@ -76,21 +76,28 @@ internal sealed partial class ClusterSupervisorServer
             return Stop(ExitReason.Of(new Atom("unavailable")));
         }
 
-        int adopted = 0, started = 0;
-        foreach (var slot in _slots.ToList())
+        // Every copy that still runs is adopted first, so the starts after see where each group already runs.
+        var adopted = 0;
+        var fresh = new List<ClusterSlot>();
+        foreach (var slot in _slots)
+        {
+            if (runs.TryGetValue(slot.Spec.Id, out var record) && await AdoptAsync(slot, record).ConfigureAwait(false))
+            {
+                adopted++;
+            }
+            else
+            {
+                fresh.Add(slot);
+            }
+        }
+
+        foreach (var slot in fresh)
         {
             if (!_slots.Contains(slot) || slot.IsActive)
             {
                 continue; // A restart of an earlier child's group already dealt with it.
             }
 
-            if (runs.TryGetValue(slot.Spec.Id, out var record) && await AdoptAsync(slot, record).ConfigureAwait(false))
-            {
-                adopted++;
-                continue;
-            }
-
-            started++;
             if (await StartSlotAsync(slot).ConfigureAwait(false) is { } failed)
             {
                 Core.Log.ChildStartFailed(Id, slot.Spec.Id, Terms.Format(failed));
@@ -103,6 +110,7 @@ internal sealed partial class ClusterSupervisorServer
             }
         }
 
+        var started = fresh.Count;
         // Only now: while the key stood, the hosts kept the old children for this adoption.
         await LeaveStandbyAsync().ConfigureAwait(false);
         Core.Log.TookOver(Id, Core.Name, _epoch, adopted, started);

@@ -27,10 +27,24 @@ internal static class ApiEndpoints
     public static void Map(IEndpointRouteBuilder app, ServiceTree tree, ILogger logger, DashboardToken? token, Func<string?> dashboardUrl, Func<string?, Task<CommandResult>> reload)
     {
         app.MapGet("/", () => Results.Content(Dashboard.Html, "text/html; charset=utf-8"));
-        app.MapGet("/api/tree", () => Results.Json(TreeBody(tree), Json.Options));
-        app.MapGet("/api/status", () => Results.Json(StatusBody(tree), Json.Options));
-        app.MapGet("/api/nodes/{name}", (string name) =>
-            tree.Find(name) is { } n ? Results.Json(View(tree, n, withChildren: true, withHistory: true), Json.Options) : NotFound(name));
+        app.MapGet("/api/tree", async (HttpContext http) =>
+        {
+            await RefreshClusterAsync(tree, http.RequestAborted).ConfigureAwait(false);
+            return Results.Json(TreeBody(tree), Json.Options);
+        });
+        app.MapGet("/api/status", async (HttpContext http) =>
+        {
+            await RefreshClusterAsync(tree, http.RequestAborted).ConfigureAwait(false);
+            return Results.Json(StatusBody(tree), Json.Options);
+        });
+        app.MapGet("/api/nodes/{name}", async (string name, HttpContext http) =>
+        {
+            await RefreshClusterAsync(tree, http.RequestAborted).ConfigureAwait(false);
+            return tree.Find(name) is { } n ? Results.Json(View(tree, n, withChildren: true, withHistory: true), Json.Options) : NotFound(name);
+        });
+        app.MapGet("/api/cluster", () => tree.Cluster is { } cluster
+            ? Results.Json(ClusterView.Of(cluster, tree), Json.Options)
+            : Results.Json(new { error = "this daemon runs its tree alone: start it with --cluster ENDPOINTS --node NAME" }, Json.Options, statusCode: StatusCodes.Status404NotFound));
         app.MapPost("/api/nodes/{name}/start", (string name, HttpContext http) => Audited(http, logger, $"start {name}", tree.StartNodeAsync(name)));
         app.MapPost("/api/nodes/{name}/stop", (string name, HttpContext http) => Audited(http, logger, $"stop {name}", tree.StopNodeAsync(name)));
         app.MapPost("/api/nodes/{name}/restart", (string name, HttpContext http) => Audited(http, logger, $"restart {name}", tree.RestartNodeAsync(name)));
@@ -112,8 +126,12 @@ internal static class ApiEndpoints
             seq = tree.Events.LastSeq,
             restarts_total = tree.Events.RestartTotal,
             root = View(tree, tree.Root, withChildren: true),
+            cluster = tree.Cluster is { } cluster ? ClusterView.Of(cluster, tree) : null,
         };
     }
+
+    private static Task RefreshClusterAsync(ServiceTree tree, CancellationToken cancellationToken) =>
+        tree.Cluster?.RefreshAsync(cancellationToken) ?? Task.CompletedTask;
 
     private static object StatusBody(ServiceTree tree)
     {
@@ -129,7 +147,7 @@ internal static class ApiEndpoints
 
         void Walk(TreeNode n, string? parent, int depth)
         {
-            rows.Add(new { node = NodeView.Of(n, now, withChildren: false), parent, depth });
+            rows.Add(new { node = NodeView.Of(n, now, withChildren: false, tree: tree), parent, depth });
             foreach (var c in n.Children)
             {
                 Walk(c, n.Name, depth + 1);
@@ -142,7 +160,7 @@ internal static class ApiEndpoints
         tree.Sampler.Watch();
         lock (tree.ModelLock)
         {
-            return NodeView.Of(n, tree.Ctx.Time.GetUtcNow(), withChildren, withHistory);
+            return NodeView.Of(n, tree.Ctx.Time.GetUtcNow(), withChildren, withHistory, tree);
         }
     }
 
@@ -317,6 +335,7 @@ internal static class ApiEndpoints
                     await SendAsync(http, "events", new { complete, events }, cancel).ConfigureAwait(false);
                 }
 
+                await RefreshClusterAsync(tree, cancel).ConfigureAwait(false);
                 await SendAsync(http, "tree", TreeBody(tree), cancel).ConfigureAwait(false);
                 await SendAsync(http, "restarts", new { bucket_seconds = 10, counts = tree.Events.RestartBuckets(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(10)) }, cancel).ConfigureAwait(false);
                 using var refresh = CancellationTokenSource.CreateLinkedTokenSource(cancel);

@@ -74,13 +74,44 @@ internal sealed record NodeView
 
     public IReadOnlyList<NodeView>? Children { get; init; }
 
+    /// <summary>In cluster mode, the cluster node it runs on (a cluster service may run on another daemon's); null alone, or while a cluster service runs nowhere.</summary>
+    public string? Node { get; init; }
+
     /// <summary>How many samples a sparkline shows.</summary>
     public const int SparkLength = 30;
 
-    public static NodeView Of(TreeNode n, DateTimeOffset now, bool withChildren, bool withHistory = false)
+    public static NodeView Of(TreeNode n, DateTimeOffset now, bool withChildren, bool withHistory = false, ServiceTree? tree = null)
+    {
+        var local = Local(n, now, withChildren, withHistory, tree);
+        if (tree?.Cluster is not { } cluster)
+        {
+            return local;
+        }
+
+        if (!tree.IsClusterService(n))
+        {
+            return local with { Node = cluster.Self };
+        }
+
+        // A cluster service: where the cluster supervisor says it runs, which may be another daemon.
+        var placed = cluster.Placement(n.Name);
+        if (placed is null || placed.Node == cluster.Self && !n.Pid.IsNone)
+        {
+            return local with { Node = n.Pid.IsNone ? null : cluster.Self };
+        }
+
+        if (placed.Pid.IsNone)
+        {
+            return local with { Node = placed.Node, Status = placed.Waiting || placed.Pending ? "pending" : local.Status };
+        }
+
+        return local with { Node = placed.Node, Status = "running", Pid = placed.Pid.ToString(), OsPid = null, Want = "up", Since = null, UptimeSeconds = null };
+    }
+
+    private static NodeView Local(TreeNode n, DateTimeOffset now, bool withChildren, bool withHistory, ServiceTree? tree)
     {
         var service = n.Config as ServiceConfig;
-        var info = n.Pid.IsNone || n.Config is ServiceConfig ? null : Node.GetProcessInfo(n.Pid);
+        var info = n.Pid.IsNone || n.Config is ServiceConfig ? null : Trellis.Node.GetProcessInfo(n.Pid);
         var running = !n.Pid.IsNone;
         return new NodeView
         {
@@ -108,7 +139,7 @@ internal sealed record NodeView
             History = service is not null && withHistory ? n.Resources.History() : null,
             NextStartAt = n.Status == NodeStatus.Backoff ? n.NextStartAt : null,
             Spark = service is not null && withChildren ? n.Resources.Spark(SparkLength) : null,
-            Children = withChildren && n.Config is SupervisorConfig ? n.Children.Select(c => Of(c, now, true)).ToArray() : null,
+            Children = withChildren && n.Config is SupervisorConfig ? n.Children.Select(c => Of(c, now, true, tree: tree)).ToArray() : null,
         };
     }
 }

@@ -17,14 +17,20 @@ namespace Trellis.Daemon.Cli;
 /// </summary>
 internal static class UpCommand
 {
-    public static async Task<int> RunAsync(string file, string? socketOption, int? port, bool noDashboard)
+    public static async Task<int> RunAsync(UpOptions options)
     {
+        var (file, socketOption, port, noDashboard) = (options.File, options.Socket, options.Port, options.NoDashboard);
         var (config, errors) = CommandCheck.LoadRunnable(file);
         if (config is null)
         {
             CheckCommand.PrintErrors(errors);
             Console.Error.WriteLine($"trellis: {file} has {errors.Count} error{(errors.Count == 1 ? string.Empty : "s")}; nothing was started");
             return ExitCodes.BadTree;
+        }
+
+        if (options.StateDir is { } stateDir)
+        {
+            config = config with { StateDir = Path.GetFullPath(stateDir) };
         }
 
         if (noDashboard)
@@ -55,10 +61,14 @@ internal static class UpCommand
             return ExitCodes.Failed;
         }
 
-        return await RunInStateDirAsync(config, socket, logger, log => Volatile.Write(ref ownLog, log)).ConfigureAwait(false);
+        var run = new UpRun(options, loggerFactory, logger);
+        return await RunInStateDirAsync(config, socket, run, log => Volatile.Write(ref ownLog, log)).ConfigureAwait(false);
     }
 
-    private static async Task<int> RunInStateDirAsync(DaemonConfig config, string socket, ILogger logger, Action<ServiceLog?> setOwnLog)
+    /// <summary>What the command was given, and its logging, carried down to where the tree runs.</summary>
+    private sealed record UpRun(UpOptions Options, ILoggerFactory LoggerFactory, ILogger Logger);
+
+    private static async Task<int> RunInStateDirAsync(DaemonConfig config, string socket, UpRun up, Action<ServiceLog?> setOwnLog)
     {
         var created = !Directory.Exists(config.StateDir) && !File.Exists(config.StateDir);
         if (StateDirectory.Prepare(config.StateDir, config.Admins) is { } stateError)
@@ -83,7 +93,7 @@ internal static class UpCommand
         {
             try
             {
-                return await RunLockedAsync(config, socket, logger, setOwnLog, treeStarted).ConfigureAwait(false);
+                return await RunLockedAsync(config, socket, up, setOwnLog, treeStarted).ConfigureAwait(false);
             }
             finally
             {
@@ -97,8 +107,9 @@ internal static class UpCommand
         }
     }
 
-    private static async Task<int> RunLockedAsync(DaemonConfig config, string socket, ILogger logger, Action<ServiceLog?> setOwnLog, StrongBox<bool> treeStarted)
+    private static async Task<int> RunLockedAsync(DaemonConfig config, string socket, UpRun up, Action<ServiceLog?> setOwnLog, StrongBox<bool> treeStarted)
     {
+        var logger = up.Logger;
         if (await AnswersAsync(socket).ConfigureAwait(false))
         {
             Console.Error.WriteLine($"trellis: a daemon already listens on {socket}: stop it first, or use another --socket");
@@ -151,7 +162,7 @@ internal static class UpCommand
         setOwnLog(own);
         try
         {
-            return await RunTreeAsync(config, socket, token, budget, own, logger, treeStarted).ConfigureAwait(false);
+            return await RunTreeAsync(config, socket, token, budget, own, up, treeStarted).ConfigureAwait(false);
         }
         finally
         {
@@ -160,12 +171,12 @@ internal static class UpCommand
     }
 
     private static async Task<int> RunTreeAsync(
-        DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, ILogger logger, StrongBox<bool> treeStarted)
+        DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, UpRun up, StrongBox<bool> treeStarted)
     {
-        var cgroups = await ServiceCgroups.OpenAsync(config, logger).ConfigureAwait(false);
+        var cgroups = await ServiceCgroups.OpenAsync(config, up.Logger).ConfigureAwait(false);
         try
         {
-            return await RunTreeAsync(config, socket, token, budget, ownLog, logger, treeStarted, cgroups).ConfigureAwait(false);
+            return await RunTreeAsync(config, socket, token, budget, ownLog, up, treeStarted, cgroups).ConfigureAwait(false);
         }
         finally
         {
@@ -175,20 +186,50 @@ internal static class UpCommand
     }
 
     private static async Task<int> RunTreeAsync(
-        DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, ILogger logger, StrongBox<bool> treeStarted, ServiceCgroups cgroups)
+        DaemonConfig config, string socket, DashboardToken? token, LogBudget budget, ServiceLog ownLog, UpRun up, StrongBox<bool> treeStarted, ServiceCgroups cgroups)
     {
+        var logger = up.Logger;
         var time = TimeProvider.System;
-        await using var node = new Node();
+        await using var node = up.Options.Cluster is null ? new Node() : new Node(new NodeOptions { Name = up.Options.NodeName!, LoggerFactory = up.LoggerFactory });
+        ClusterMode? cluster = null;
+        if (up.Options.Cluster is { } endpoints)
+        {
+            using var joining = new CancellationTokenSource(config.Cluster.Ttl * 2);
+            (cluster, var joinError) = await ClusterMode.JoinAsync(node, config, endpoints, joining.Token).ConfigureAwait(false);
+            if (cluster is null)
+            {
+                Console.Error.WriteLine($"trellis: cannot join the cluster at {endpoints}: {joinError}; nothing was started");
+                return ExitCodes.NoCluster;
+            }
+
+            Log.JoinedCluster(logger, cluster.Self, endpoints, cluster.Member.Members.Count);
+        }
+
+        await using var leaving = cluster;
+        ServiceTree? built = null;
+        if (cluster is not null)
+        {
+            var (lifeline, lifelineError) = await ClusterLifeline.StartAsync(
+                node, cluster, Path.Combine(config.StateDir, ".daemon"), n => built?.IsClusterService(n) == true, line => ownLog.Daemon(line)).ConfigureAwait(false);
+            if (lifeline is null)
+            {
+                Console.Error.WriteLine($"trellis: {lifelineError}; nothing was started");
+                return ExitCodes.Failed;
+            }
+
+            cluster.Lifeline = lifeline;
+        }
+
         var events = new EventLog(time, e => Log.TreeEvent(logger, e));
-        var ctx = new DaemonContext(node, time, events, budget, cgroups);
-        var tree = new ServiceTree(ctx, config);
+        var ctx = new DaemonContext(node, time, events, budget, cgroups) { Programs = cluster?.Lifeline };
+        var tree = built = new ServiceTree(ctx, config, cluster);
         tree.Root.Log = ownLog;
         Log.Starting(logger, config.Root.Name, config.File, socket);
 
         ApiServer api;
         try
         {
-            api = await ApiServer.StartAsync(tree, config, socket, token, logger, file => ReloadAsync(tree, file)).ConfigureAwait(false);
+            api = await ApiServer.StartAsync(tree, config, socket, token, logger, file => ReloadAsync(tree, file, up.Options.StateDir is not null)).ConfigureAwait(false);
         }
         catch (IOException ex)
         {
@@ -207,7 +248,7 @@ internal static class UpCommand
                 c.Cancel = true;
                 lock (reloads)
                 {
-                    reloads.Add(LogReloadAsync(tree, logger));
+                    reloads.Add(LogReloadAsync(tree, logger, up.Options.StateDir is not null));
                 }
             });
 
@@ -266,20 +307,25 @@ internal static class UpCommand
         }
     }
 
-    private static async Task LogReloadAsync(ServiceTree tree, ILogger logger)
+    private static async Task LogReloadAsync(ServiceTree tree, ILogger logger, bool keepStateDir)
     {
-        var result = await ReloadAsync(tree, null).ConfigureAwait(false);
+        var result = await ReloadAsync(tree, null, keepStateDir).ConfigureAwait(false);
         Log.Reloaded(logger, tree.Config.File, result.Message);
     }
 
-    /// <summary>Reads <paramref name="file"/> (the tree's own file when null) and applies it.</summary>
-    public static async Task<CommandResult> ReloadAsync(ServiceTree tree, string? file)
+    /// <summary>Reads <paramref name="file"/> (the tree's own file when null) and applies it; <paramref name="keepStateDir"/> when --state-dir overrode the file's.</summary>
+    public static async Task<CommandResult> ReloadAsync(ServiceTree tree, string? file, bool keepStateDir)
     {
         var path = file is null ? tree.Config.File : Path.GetFullPath(file);
         var (next, errors) = CommandCheck.LoadRunnable(path);
         if (next is null)
         {
             return new CommandResult(ExitCodes.BadTree, string.Join(Environment.NewLine, errors) + Environment.NewLine + "nothing was changed");
+        }
+
+        if (keepStateDir)
+        {
+            next = next with { StateDir = tree.Config.StateDir };
         }
 
         return await tree.ReloadAsync(next).ConfigureAwait(false);

@@ -36,6 +36,9 @@ internal sealed record DaemonConfig
     /// </summary>
     public string CgroupRoot => "trellis-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(StateDir)))[..12];
 
+    /// <summary>The <c>cluster:</c> section (used with <c>--cluster</c>); its defaults when the file has none.</summary>
+    public ClusterConfig Cluster { get; init; } = new();
+
     /// <summary>The root supervisor; its name is the tree's.</summary>
     public required SupervisorConfig Root { get; init; }
 

@@ -87,6 +87,15 @@ internal sealed record ServiceConfig : NodeConfig
     /// <summary>Its cgroup limits and memory restart: its own keys over its supervisors' (the nearest one that sets each key).</summary>
     public LimitsConfig Limits { get; init; } = LimitsConfig.None;
 
+    /// <summary>
+    /// <c>placement: cluster</c>: with <c>--cluster</c>, it runs on one node of the cluster (the cluster supervisor's
+    /// child), not under its supervisor here. Only directly under the root.
+    /// </summary>
+    public bool ClusterPlacement { get; init; }
+
+    /// <summary>For one of <c>replicas: N</c> copies (named NAME.1 to NAME.N), NAME: no two run on one node.</summary>
+    public string? ReplicaOf { get; init; }
+
     public override string Kind => "service";
 
     /// <summary>Whether two configurations run the same program the same way (what a reload compares).</summary>

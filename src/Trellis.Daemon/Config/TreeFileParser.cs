@@ -14,13 +14,13 @@ internal sealed class TreeFileParser
     private static readonly string[] LimitKeys = ["memory_max", "cpu_max", "cpu_weight", "pids_max", "restart_on_memory"];
 
     private static readonly string[] TopKeys =
-        ["name", "state_dir", "socket", "admins", "dashboard", "logs", "status_layout", "cgroups", "sample_interval", "strategy", "intensity", "period", "auto_shutdown", "children", .. LimitKeys];
+        ["name", "state_dir", "socket", "admins", "dashboard", "logs", "status_layout", "cgroups", "sample_interval", "strategy", "intensity", "period", "auto_shutdown", "children", "cluster", .. LimitKeys];
 
     private static readonly string[] SupervisorKeys =
         ["supervisor", "strategy", "intensity", "period", "auto_shutdown", "children", "restart", "shutdown", "significant", .. LimitKeys];
 
     private static readonly string[] ServiceKeys =
-        ["service", "command", "shell", "env", "cwd", "user", "group", "restart", "shutdown", "significant", "restart_delay", "backoff", "ready", .. LimitKeys];
+        ["service", "command", "shell", "env", "cwd", "user", "group", "restart", "shutdown", "significant", "restart_delay", "backoff", "ready", "placement", "replicas", .. LimitKeys];
 
     private static readonly string[] DotnetKeys =
         ["dotnet", "assembly", "type", "argument", "restart", "shutdown", "significant"];
@@ -43,6 +43,9 @@ internal sealed class TreeFileParser
 
     /// <summary>A node's name: it names a directory, and sockets under it must fit in 108 bytes.</summary>
     public const int MaxNameLength = 64;
+
+    /// <summary>The most copies one cluster service may ask for.</summary>
+    public const int MaxReplicas = 64;
 
     private readonly List<ConfigError> _errors = [];
     private readonly Dictionary<string, Mark> _names = new(StringComparer.Ordinal);
@@ -177,11 +180,14 @@ internal sealed class TreeFileParser
             }
         }
 
+        var cluster = ParseCluster(top);
         var root = ParseSupervisorBody(top, name, Mark(top), isRoot: true, LimitsConfig.None);
         if (root.Children.Count == 0 && _errors.Count == 0)
         {
             Error(top.Start, "the tree has no children: add services under 'children'");
         }
+
+        CheckClusterServices(root, cluster);
 
         return new DaemonConfig
         {
@@ -194,6 +200,7 @@ internal sealed class TreeFileParser
             RunitStatus = runit,
             Cgroups = cgroups,
             SampleInterval = sampleInterval,
+            Cluster = cluster,
             Root = root,
         };
     }
@@ -372,7 +379,7 @@ internal sealed class TreeFileParser
                 {
                     if (ParseChild(item, limits) is { } child)
                     {
-                        children.Add(child);
+                        children.AddRange(Replicas(item, child));
                     }
                 }
             }
@@ -397,6 +404,154 @@ internal sealed class TreeFileParser
         }
 
         return sup with { Children = children };
+    }
+
+    /// <summary>A service's <c>replicas: N</c>: N copies named NAME.1 to NAME.N (one node each in a cluster); else the child itself.</summary>
+    private List<NodeConfig> Replicas(YamlNode item, NodeConfig child)
+    {
+        if (item is not YamlMappingNode map || Get(map, "replicas") is null)
+        {
+            return [child];
+        }
+
+        var count = Int(map, "replicas", 1, MaxReplicas);
+        if (child is not ServiceConfig { ClusterPlacement: true } service)
+        {
+            Error(Get(map, "replicas")!, $"replicas is for services with placement: cluster ('{child.Name}' has none)");
+            return [child];
+        }
+
+        if (count is not { } n)
+        {
+            return [child];
+        }
+
+        _names.Remove(child.Name);
+        var copies = new List<NodeConfig>();
+        for (var i = 1; i <= n; i++)
+        {
+            var name = $"{child.Name}.{i}";
+            if (_names.TryGetValue(name, out var first))
+            {
+                Error(Get(map, "replicas")!, $"replica '{name}' of '{child.Name}' has the name used at line {first.Line}");
+                continue;
+            }
+
+            _names[name] = child.At;
+            copies.Add(service with { Name = name, ReplicaOf = child.Name });
+        }
+
+        return copies;
+    }
+
+    private ClusterConfig ParseCluster(YamlMappingNode top)
+    {
+        var cluster = new ClusterConfig();
+        if (Get(top, "cluster") is not { } node)
+        {
+            return cluster;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "cluster must be a mapping (name, ttl, fence_margin, cookie_file, port, labels)");
+            return cluster;
+        }
+
+        CheckKeys(map, ["name", "ttl", "fence_margin", "cookie_file", "port", "labels"], "cluster");
+        if (Str(map, "name") is { } name)
+        {
+            if (name.Length == 0 || name.Length > MaxNameLength || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            {
+                Error(Get(map, "name")!, $"cluster name '{name}' may hold only letters, digits, '-', '_' and '.' (at most {MaxNameLength})");
+            }
+
+            cluster = cluster with { Name = name };
+        }
+
+        if (Duration(map, "ttl") is { } ttl)
+        {
+            if (ttl < TimeSpan.FromSeconds(2) || ttl > TimeSpan.FromMinutes(5) || ttl.Ticks % TimeSpan.TicksPerSecond != 0)
+            {
+                Error(Get(map, "ttl")!, $"cluster ttl must be whole seconds from 2s to 5m (etcd's leases count seconds), not {Units.Duration(ttl)}");
+            }
+            else
+            {
+                cluster = cluster with { Ttl = ttl };
+            }
+        }
+
+        if (Duration(map, "fence_margin") is { } margin)
+        {
+            if (margin <= TimeSpan.Zero || margin >= cluster.Ttl)
+            {
+                Error(Get(map, "fence_margin")!, $"cluster fence_margin must be above 0 and below the ttl ({Units.Duration(cluster.Ttl)}), not {Units.Duration(margin)}");
+            }
+            else
+            {
+                cluster = cluster with { FenceMargin = margin };
+            }
+        }
+
+        if (Str(map, "cookie_file") is { } cookie)
+        {
+            cluster = cluster with { CookieFile = Path.GetFullPath(cookie, _baseDir) };
+        }
+
+        if (Int(map, "port", 0, 65535) is { } port)
+        {
+            cluster = cluster with { Port = port };
+        }
+
+        if (Get(map, "labels") is { } labelsNode)
+        {
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (labelsNode is YamlMappingNode labelMap)
+            {
+                foreach (var (k, v) in labelMap.Children)
+                {
+                    if (k is YamlScalarNode { Value: { Length: > 0 } key } && v is YamlScalarNode { Value: { } value })
+                    {
+                        labels[key] = value;
+                    }
+                    else
+                    {
+                        Error(k, "each cluster label must be KEY: value");
+                    }
+                }
+            }
+            else
+            {
+                Error(labelsNode, "cluster labels must be a mapping of KEY: value");
+            }
+
+            cluster = cluster with { Labels = labels };
+        }
+
+        return cluster;
+    }
+
+    /// <summary>Cluster services stand directly under the root, and stop within half the fence margin.</summary>
+    private void CheckClusterServices(SupervisorConfig root, ClusterConfig cluster)
+    {
+        foreach (var sup in Supervisors(root))
+        {
+            foreach (var service in sup.Children.OfType<ServiceConfig>().Where(c => c.ClusterPlacement))
+            {
+                if (!ReferenceEquals(sup, root))
+                {
+                    Error(service.At, $"service '{service.Name}' has placement: cluster but stands under supervisor '{sup.Name}'; cluster services stand directly under the root's children");
+                }
+
+                if (service.Shutdown is { } shutdown && (shutdown.Kind == ShutdownKind.Infinity || (shutdown.Kind == ShutdownKind.Timeout && shutdown.Timeout > cluster.MaxShutdown)))
+                {
+                    Error(service.At, $"service '{service.Name}' has placement: cluster and a shutdown of {shutdown}; a cluster service must stop within half the cluster's fence_margin ({Units.Duration(cluster.MaxShutdown)}), or a daemon cut off from etcd could not stop it before its lease ends");
+                }
+            }
+        }
+
+        static IEnumerable<SupervisorConfig> Supervisors(SupervisorConfig s) =>
+            new[] { s }.Concat(s.Children.OfType<SupervisorConfig>().SelectMany(Supervisors));
     }
 
     private NodeConfig? ParseChild(YamlNode item, LimitsConfig inherited)
@@ -540,6 +695,16 @@ internal sealed class TreeFileParser
         if (Get(map, "ready") is { } r)
         {
             service = service with { Ready = ParseReady(r, name) };
+        }
+
+        if (Scalar(map, "placement") is { } placement)
+        {
+            switch (placement.Value)
+            {
+                case "local": break;
+                case "cluster": service = service with { ClusterPlacement = true }; break;
+                default: Error(placement, $"placement must be 'local' or 'cluster', not '{placement.Value}'"); break;
+            }
         }
 
         return service;

@@ -37,6 +37,9 @@ internal sealed class NodeRun
     /// <summary>The program's operating-system pid while the run is alive and spawned; 0 otherwise.</summary>
     public int OsPid => Alive ? Volatile.Read(ref _osPid) : 0;
 
+    /// <summary>The program's OS pid once spawned, also after the run ended; 0 before its spawn.</summary>
+    public int SpawnedPid => Volatile.Read(ref _osPid);
+
     /// <summary>Whether the run is ready: spawned, and ready when it declares readiness.</summary>
     public bool Ready => Volatile.Read(ref _ready);
 

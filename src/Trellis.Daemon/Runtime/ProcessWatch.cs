@@ -6,6 +6,10 @@ internal static class ProcessWatch
     public static async Task WatchAsync(TreeNode node, NodeRun run, DaemonContext ctx)
     {
         var reason = await run.Exited.ConfigureAwait(false);
+        if (run.SpawnedPid != 0)
+        {
+            ctx.Programs?.Ended(node, run.SpawnedPid);
+        }
 
         // The log and the events read in the order things stopped, which is the reverse of the tree's start order: a
         // node's end is recorded after those of the nodes that come after it in that order and have ended too (its

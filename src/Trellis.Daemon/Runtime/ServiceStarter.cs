@@ -133,7 +133,9 @@ internal static class ServiceStarter
 
     private static void Spawned(TreeNode node, NodeRun run, int osPid, ProgramSpec spec, bool ready, bool restart, DaemonContext ctx)
     {
-        // Before anything else, so that a daemon killed from here on leaves a record the next one finds.
+        // Before anything else, so that a daemon killed from here on leaves a record the next one finds (and, for a
+        // cluster service, so that its lifeline kills it should this daemon die or freeze).
+        ctx.Programs?.Spawned(node, osPid);
         if (!ProgramRecord.Write(node.StatusDir!.Path, osPid))
         {
             node.Log!.Daemon($"could not record pid {osPid} in {node.StatusDir.Path}/{ProgramRecord.FileName}");

@@ -19,6 +19,12 @@ internal sealed partial class ServiceTree
 
     public Task<CommandResult> RestartNodeAsync(string name) => RunAsync(() => WithNode(name, async n =>
     {
+        if (IsClusterService(n))
+        {
+            var stoppedThere = await StopNodeCoreAsync(n).ConfigureAwait(false);
+            return stoppedThere.Ok ? await StartNodeCoreAsync(n).ConfigureAwait(false) : stoppedThere;
+        }
+
         if (!n.Pid.IsNone)
         {
             var stopped = await StopNodeCoreAsync(n).ConfigureAwait(false);
@@ -140,6 +146,11 @@ internal sealed partial class ServiceTree
 
     private async Task<CommandResult> StartNodeCoreAsync(TreeNode n)
     {
+        if (IsClusterService(n))
+        {
+            return await ClusterCommandAsync(n, "start").ConfigureAwait(false);
+        }
+
         if (!n.Pid.IsNone)
         {
             return CommandResult.Done($"{n.Name} is already running{Pids(n)}");
@@ -174,6 +185,11 @@ internal sealed partial class ServiceTree
 
     private async Task<CommandResult> StopNodeCoreAsync(TreeNode n)
     {
+        if (IsClusterService(n))
+        {
+            return await ClusterCommandAsync(n, "stop").ConfigureAwait(false);
+        }
+
         var parent = n.Parent!;
         n.StopRequested = true;
         n.CancelStart();
@@ -191,6 +207,36 @@ internal sealed partial class ServiceTree
         return result.IsOk || result.Error!.IsAtom("not_found")
             ? CommandResult.Done(wasUp ? $"{n.Name} stopped" : $"{n.Name} was not running; it stays down")
             : CommandResult.Failed($"{n.Name} could not be stopped: {result}");
+    }
+
+    /// <summary>Start or stop of a cluster service, wherever it runs: through this daemon's cluster supervisor (a standby forwards to the owner).</summary>
+    private async Task<CommandResult> ClusterCommandAsync(TreeNode n, string op)
+    {
+        if (Cluster!.Supervisor is not { IsNone: false } sup)
+        {
+            return CommandResult.Failed($"{n.Name} is a cluster service and this daemon's cluster supervisor is not running (is etcd reachable?)");
+        }
+
+        object? result;
+        try
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            result = op == "start"
+                ? await Trellis.Cluster.ClusterSupervisor.RestartChildAsync(sup, n.Name, bound.Token).ConfigureAwait(false)
+                : await Trellis.Cluster.ClusterSupervisor.TerminateChildAsync(sup, n.Name, bound.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CallException or ExitException or OperationCanceledException)
+        {
+            return CommandResult.Failed($"{n.Name}: the cluster supervisor did not answer: {e.Message}");
+        }
+
+        Events.Touch();
+        return result switch
+        {
+            null => CommandResult.Done(op == "start" ? $"{n.Name} started in the cluster" : $"{n.Name} stopped in the cluster; it stays down until started"),
+            ExitReason r when op == "start" && r.IsAtom("running") => CommandResult.Done($"{n.Name} is already running in the cluster"),
+            _ => CommandResult.Failed($"{n.Name} could not be {(op == "start" ? "started" : "stopped")}: {(result is ExitReason why ? Reasons.Describe(why) : result.ToString())}"),
+        };
     }
 
     private static async Task<bool> SignalProgramAsync(TreeNode n, int signal, bool group)

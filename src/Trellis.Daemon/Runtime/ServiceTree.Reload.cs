@@ -16,6 +16,11 @@ internal sealed partial class ServiceTree
 
     private async Task<CommandResult> ReloadCoreAsync(DaemonConfig next)
     {
+        if (Cluster is not null)
+        {
+            return CommandResult.Failed("reload is not available in cluster mode: every daemon of the cluster must run the same file; restart the daemons one at a time with the new file (each hands its services over)");
+        }
+
         var notes = new List<string>();
         if (next.StateDir != Config.StateDir || next.Socket != Config.Socket || next.Dashboard != Config.Dashboard
             || next.RunitStatus != Config.RunitStatus || next.Logs != Config.Logs || next.Admins != Config.Admins

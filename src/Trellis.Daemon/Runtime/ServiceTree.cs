@@ -14,11 +14,13 @@ internal sealed partial class ServiceTree
 {
     private readonly Dictionary<string, TreeNode> _byName = new(StringComparer.Ordinal);
     private Pid _server;
+    private TreeNode? _clusterNode;
 
-    public ServiceTree(DaemonContext ctx, DaemonConfig config)
+    public ServiceTree(DaemonContext ctx, DaemonConfig config, ClusterMode? cluster = null)
     {
         Ctx = ctx;
         Config = config;
+        Cluster = cluster;
         Root = new TreeNode(config.Root, null);
         Sampler = new ResourceSampler(this, config.SampleInterval, ex => Root.Log?.Daemon("resource sampling failed: " + ex));
     }
@@ -27,6 +29,15 @@ internal sealed partial class ServiceTree
     public ResourceSampler Sampler { get; }
 
     public DaemonContext Ctx { get; }
+
+    /// <summary>Cluster mode (<c>--cluster</c>): this daemon's node in the cluster; null when the tree runs alone.</summary>
+    public ClusterMode? Cluster { get; }
+
+    /// <summary>The <c>cluster</c> node, parent of the cluster services, in cluster mode.</summary>
+    public TreeNode? ClusterNode => _clusterNode;
+
+    /// <summary>Whether <paramref name="node"/> is a service the cluster supervisor places.</summary>
+    public bool IsClusterService(TreeNode node) => _clusterNode is not null && ReferenceEquals(node.Parent, _clusterNode);
 
     public DaemonConfig Config { get; private set; }
 
@@ -60,9 +71,23 @@ internal sealed partial class ServiceTree
         // The command server first: a control byte written as soon as a FIFO is open waits there for the tree.
         _server = (await GenServer.StartAsync(Ctx.Node, static () => new TreeServer()).ConfigureAwait(false)).Pid;
         var errors = new List<string>();
-        foreach (var child in Config.Root.Children)
+        foreach (var child in Config.Root.Children.Where(c => !Placed(c)))
         {
             Root.Children.Add(Build(child, Root, errors));
+        }
+
+        if (Cluster is not null && Config.Root.Children.Any(Placed))
+        {
+            // The cluster services hang under one more node: the keeper of this daemon's cluster supervisor, started last.
+            if (Find(ClusterMode.NodeName) is not null)
+            {
+                errors.Add($"{Config.File}: '{ClusterMode.NodeName}' names a node of the tree; in cluster mode it is the cluster supervisor's name: rename that node");
+            }
+
+            var services = new SupervisorConfig { Name = ClusterMode.NodeName, At = Config.Root.At, Children = [.. Config.Root.Children.Where(Placed)] };
+            _clusterNode = Build(services, Root, errors);
+            Root.Children.Add(_clusterNode);
+            Cluster.Expose(_clusterNode.Children, Ctx);
         }
 
         if (errors.Count > 0)
@@ -96,6 +121,9 @@ internal sealed partial class ServiceTree
         return null;
     }
 
+    /// <summary>With <c>--cluster</c>, a service with <c>placement: cluster</c> is the cluster supervisor's; alone, it runs here like any other.</summary>
+    private bool Placed(NodeConfig config) => Cluster is not null && config is ServiceConfig { ClusterPlacement: true };
+
     /// <summary>Stops the whole tree in reverse start order and releases every status directory.</summary>
     public async Task StopAsync()
     {
@@ -115,6 +143,13 @@ internal sealed partial class ServiceTree
             {
                 // The root ended on its own meanwhile (it gave up): its tree is stopped already.
             }
+        }
+
+        if (Cluster is not null)
+        {
+            // Leaving the cluster stops the cluster services hosted here (the others move them, or adopt none of
+            // them when the whole cluster stops), before their status directories are released.
+            await Cluster.DisposeAsync().ConfigureAwait(false);
         }
 
         await StopServerAsync().ConfigureAwait(false);
@@ -264,17 +299,32 @@ internal sealed partial class ServiceTree
         },
         Start = (sup, _) => node.Config switch
         {
+            SupervisorConfig when ReferenceEquals(node, _clusterNode) => StartClusterAsync(sup, node, node.TakeOperatorStart()),
             SupervisorConfig => StartSupervisorAsync(sup, node, node.TakeOperatorStart()),
             ServiceConfig => ServiceStarter.StartAsync(sup, node, Ctx, node.TakeOperatorStart()),
             _ => DotnetWorkers.StartAsync(sup, node, Ctx, node.TakeOperatorStart()),
         },
     };
 
+    private async ValueTask<StartResult> StartClusterAsync(ProcessContext parent, TreeNode node, bool operatorStart)
+    {
+        await Task.WhenAll(node.Watches()).ConfigureAwait(false);
+        using var starting = node.EnterStart(Ctx.Time.GetUtcNow());
+        var spec = Cluster!.Spec((SupervisorConfig)Root.Config, node.Children);
+        var start = await GenServer.StartLinkAsync(parent, () => new ClusterKeeper(Cluster, spec, line => Root.Log?.Daemon(line))).ConfigureAwait(false);
+        return Began(node, start, operatorStart);
+    }
+
     private async ValueTask<StartResult> StartSupervisorAsync(ProcessContext parent, TreeNode node, bool operatorStart)
     {
         await Task.WhenAll(node.Watches()).ConfigureAwait(false);
         using var starting = node.EnterStart(Ctx.Time.GetUtcNow());
         var start = await Supervisor.StartLinkAsync(parent, node.Children.Select(SpecFor).ToList(), Flags((SupervisorConfig)node.Config)).ConfigureAwait(false);
+        return Began(node, start, operatorStart);
+    }
+
+    private StartResult Began(TreeNode node, StartResult start, bool operatorStart)
+    {
         if (!start.IsOk)
         {
             node.StartFailed(start.ToString(), Ctx.Time.GetUtcNow());
