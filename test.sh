@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # The supervise and daemon tests drive them with the real daemontools and runit clients (svc, svok, svstat, sv), and
-# use fuser and od as the seed does; the cluster tests start Debian's etcd on loopback; the dashboard test runs Debian's Chromium through chromedriver; the access tests
+# use fuser and od as the seed does; the cluster tests start Debian's etcd on loopback (and cut a node off with network namespaces, ip); the dashboard test runs Debian's Chromium through chromedriver; the access tests
 # act as another user with setpriv; the CLI tests check the zsh completion script and give the CLI a terminal with script.
 need=()
-for tool in etcd:etcd-server svc:daemontools sv:runit fuser:psmisc od:coreutils setpriv:util-linux curl:curl script:bsdutils zsh:zsh chromium:chromium chromedriver:chromium-driver; do
+for tool in etcd:etcd-server ip:iproute2 svc:daemontools sv:runit fuser:psmisc od:coreutils setpriv:util-linux curl:curl script:bsdutils zsh:zsh chromium:chromium chromedriver:chromium-driver; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 if ((${#need[@]})); then

@@ -10,18 +10,19 @@ public sealed class EtcdServer : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dir;
 
-    private EtcdServer(Process process, string dir, int port)
+    private EtcdServer(Process process, string dir, string host, int port)
     {
         _process = process;
         _dir = dir;
-        Endpoint = $"http://127.0.0.1:{port}";
+        Endpoint = $"http://{host}:{port}";
     }
 
     public string Endpoint { get; }
 
     public int Pid => _process.Id;
 
-    public static async Task<EtcdServer> StartAsync()
+    /// <summary>Starts etcd listening on <paramref name="host"/> (loopback by default; a bridge's address for the partition tests).</summary>
+    public static async Task<EtcdServer> StartAsync(string host = "127.0.0.1")
     {
         var dir = Directory.CreateTempSubdirectory("trellis-etcd-").FullName;
         var (client, peer) = (FreePort(), FreePort());
@@ -29,7 +30,7 @@ public sealed class EtcdServer : IAsyncDisposable
         foreach (var arg in new[]
         {
             "--name", "t", "--data-dir", dir,
-            "--listen-client-urls", $"http://127.0.0.1:{client}", "--advertise-client-urls", $"http://127.0.0.1:{client}",
+            "--listen-client-urls", $"http://{host}:{client}", "--advertise-client-urls", $"http://{host}:{client}",
             "--listen-peer-urls", $"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peer}",
             "--initial-cluster", $"t=http://127.0.0.1:{peer}", "--heartbeat-interval", "50", "--election-timeout", "500",
         })
@@ -49,7 +50,7 @@ public sealed class EtcdServer : IAsyncDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var server = new EtcdServer(process, dir, client);
+        var server = new EtcdServer(process, dir, host, client);
         try
         {
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));

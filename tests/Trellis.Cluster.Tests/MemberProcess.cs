@@ -38,11 +38,13 @@ public sealed class MemberProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<MemberProcess> StartAsync(string name, string etcd, string cluster, Sink sink, int own = 0)
+    /// <summary>Starts a member; <paramref name="prefix"/> runs it through another command (<c>ip netns exec NS</c>).</summary>
+    public static async Task<MemberProcess> StartAsync(string name, string etcd, string cluster, Sink sink, int own = 0, string[]? prefix = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Trellis.Cluster.TestNode.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { dll, "--name", name, "--etcd", etcd, "--cluster", cluster, "--ttl", "3", "--own", own.ToString(CultureInfo.InvariantCulture) })
+        string[] command = [.. prefix ?? [], "dotnet"];
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
+        foreach (var arg in command[1..].Concat([dll, "--name", name, "--etcd", etcd, "--cluster", cluster, "--ttl", "3", "--own", own.ToString(CultureInfo.InvariantCulture)]))
         {
             info.ArgumentList.Add(arg);
         }

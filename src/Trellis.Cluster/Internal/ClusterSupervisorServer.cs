@@ -185,7 +185,9 @@ internal sealed partial class ClusterSupervisorServer : GenServer
 
                 break;
             case StoreEvent change when change.Key == Core.Keys.Owner(Id):
-                if (change.Deleted || change.CreateRevision != _epoch)
+                // A change older than this owner's campaign (a previous owner's key going, delivered late after a
+                // rejoin) says nothing about this owner.
+                if (change.ModRevision >= _epoch && (change.Deleted || change.CreateRevision != _epoch))
                 {
                     Core.Log.SupervisorStops(Id, "its owner key is gone (this node's lease ended)");
                     return Stop(ExitReason.ShutdownWith(new Atom("lost_ownership")));
