@@ -33,7 +33,7 @@ printf '| failover p50, SIGKILL of the node to a call answered (%s kills, TTL %s
 printf '| failover p99 | %s ms | <= %s ms |\n' "$(value failover_p99_ms)" "$(value failover_target_ms)"
 printf '| duplicates over %s s of random faults (%s SIGKILL, %s SIGSTOP past the lease) | %s | 0 |\n' "$faults" "$(value faults_killed)" "$(value faults_frozen)" "$(value duplicates)"
 printf '| orphans after the last fault | %s | 0 |\n' "$(value orphans)"
-printf '| children not running again after the last fault | %s | 0 |\n' "$(value not_running_after)"
+printf '| children not running again after the last fault (all ticking once after %s ms) | %s | 0 |\n' "$(value recovered_ms)" "$(value not_running_after)"
 printf '| start of 1,000 cluster children on 3 nodes (spread %s) | %s ms | |\n' "$(value start_1000_spread)" "$(value start_1000_ms)"
 printf '| stop of the 1,000 | %s ms | |\n' "$(value stop_1000_ms)"
 printf '| cluster name lookup, cached (WhereIs) | %s ns | |\n' "$(value lookup_cluster_ns)"

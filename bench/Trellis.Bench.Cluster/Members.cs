@@ -86,7 +86,8 @@ internal sealed class Members(string etcd, string cluster, int ttl) : IDisposabl
             pid = _live[name].Id;
         }
 
-        Process.Start("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
     }
 
     /// <summary>
@@ -143,7 +144,11 @@ internal sealed class Members(string etcd, string cluster, int ttl) : IDisposabl
         {
             try
             {
-                Process.Start("kill", ["-CONT", p.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit();
+                if (!p.HasExited)
+                {
+                    using var cont = Process.Start("kill", ["-CONT", p.Id.ToString(CultureInfo.InvariantCulture)]);
+                    cont?.WaitForExit();
+                }
                 if (!p.HasExited)
                 {
                     p.Kill();

@@ -175,10 +175,12 @@ internal sealed partial class ClusterCore
 
         if (key.StartsWith(Keys.Nodes, StringComparison.Ordinal))
         {
+            ForgetResolvedNamesLocked();
             ApplyMemberLocked(key[Keys.Nodes.Length..], change, dispatch);
         }
         else if (key.StartsWith(Keys.NamesPrefix, StringComparison.Ordinal))
         {
+            ForgetResolvedNamesLocked();
             var name = key[Keys.NamesPrefix.Length..];
             if (change.Deleted)
             {

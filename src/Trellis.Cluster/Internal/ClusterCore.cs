@@ -21,6 +21,8 @@ internal sealed partial class ClusterCore : IAsyncDisposable
     private readonly SortedDictionary<string, ClusterMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ProcessRecord Record, long CreateRevision)> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _runsPerNode = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Pid> _namePids = new(StringComparer.Ordinal);
+    private long _nameGeneration;
     private readonly List<(string Prefix, Pid Pid)> _subscribers = [];
     private readonly List<Pid> _memberMonitors = [];
     private readonly ConcurrentDictionary<long, (Pid Pid, TimeSpan Shutdown)> _hosted = new();
@@ -220,10 +222,42 @@ internal sealed partial class ClusterCore : IAsyncDisposable
     /// <summary>The pid a name refers to, from what the watch has seen (it may lag the store by the watch's delay).</summary>
     public Pid CachedName(string name)
     {
+        ProcessRecord record;
+        long generation;
         lock (_gate)
         {
-            return _names.TryGetValue(name, out var entry) ? PidOf(entry.Record) : Pid.None;
+            if (_namePids.TryGetValue(name, out var cached))
+            {
+                return cached;
+            }
+
+            if (!_names.TryGetValue(name, out var entry))
+            {
+                return Pid.None;
+            }
+
+            (record, generation) = (entry.Record, _nameGeneration);
         }
+
+        // Resolved once per name and membership: the lookup after is one dictionary read under the lock.
+        var pid = PidOf(record);
+        lock (_gate)
+        {
+            if (generation == _nameGeneration && !pid.IsNone)
+            {
+                _namePids[name] = pid;
+            }
+        }
+
+        return pid;
+    }
+
+    /// <summary>A name or a member changed: the resolved pids may be stale.</summary>
+    private void ForgetResolvedNamesLocked()
+    {
+        AssertLocked();
+        _nameGeneration++;
+        _namePids.Clear();
     }
 
     public IReadOnlyList<string> CachedNames()
