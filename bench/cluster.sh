@@ -14,7 +14,7 @@ dotnet build bench/Trellis.Bench.Cluster -c Release -v q -nologo >/dev/null
 dir=$(mktemp -d -p "${TMPDIR:-/tmp}")
 etcd_pid=
 cleanup() {
-    [ -n "$etcd_pid" ] && kill -9 "$etcd_pid" 2>/dev/null || true
+    if [ -n "$etcd_pid" ]; then { kill -9 "$etcd_pid"; wait "$etcd_pid"; } 2>/dev/null || true; fi
     rm -rf "$dir"
 }
 trap cleanup EXIT

@@ -59,4 +59,12 @@ internal sealed class Worker : GenServer
 
         return NoReply().WithTimeout(Tick);
     }
+
+    protected override void Terminate(ExitReason reason)
+    {
+        if (_ticks)
+        {
+            Out.Event("stopped", _child, Context.Node.Name, Self.Id);
+        }
+    }
 }

@@ -93,9 +93,10 @@ internal sealed class Members(string etcd, string cluster, int ttl) : IDisposabl
     /// <summary>
     /// From every tick printed: per child, each copy's span (first to last tick); two spans of one child that overlap are
     /// a duplicate. After <paramref name="end"/>'s last second, more than one copy ticking is an orphan, none is a child
-    /// not running again.
+    /// not running again. Every child is checked for duplicates; only <paramref name="children"/> for running at the end
+    /// (the failover child's copies ended with its run).
     /// </summary>
-    public (int Duplicates, int Orphans, int Missing) Check(long end)
+    public (int Duplicates, int Orphans, int Missing) Check(long end, IReadOnlyCollection<string> children)
     {
         List<string> lines;
         lock (_lines)
@@ -130,12 +131,35 @@ internal sealed class Members(string etcd, string cluster, int ttl) : IDisposabl
                 }
             }
 
+            if (!children.Contains(child))
+            {
+                continue;
+            }
+
             var ticking = ordered.Count(s => s.Last >= end - second);
             orphans += Math.Max(0, ticking - 1);
             missing += ticking == 0 ? 1 : 0;
         }
 
         return (duplicates, orphans, missing);
+    }
+
+    /// <summary>The last lines the members printed other than ticks, for a run that did not recover.</summary>
+    public string Tail(int count)
+    {
+        lock (_lines)
+        {
+            return string.Join('\n', _lines.Where(l => !l.StartsWith("tick ", StringComparison.Ordinal)).TakeLast(count));
+        }
+    }
+
+    /// <summary>Every line, and the time of the dump, for a look at a run that did not recover.</summary>
+    public void Dump(string path, long now)
+    {
+        lock (_lines)
+        {
+            File.WriteAllLines(path, [$"now {now}", .. _lines]);
+        }
     }
 
     public void Dispose()

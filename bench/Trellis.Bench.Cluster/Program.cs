@@ -18,6 +18,17 @@ if (args is ["serve", var serveName, var serveEtcd, var serveCluster, var serveT
     await using var member = await ClusterNode.JoinAsync(net, new ClusterOptions { Endpoints = serveEtcd, Cluster = serveCluster, LeaseTtl = TimeSpan.FromSeconds(int.Parse(serveTtl, culture)) });
     Out.Member = member;
     member.Expose("worker", () => new Worker());
+    var watcher = node.Spawn(async ctx =>
+    {
+        while (true)
+        {
+            if (await ctx.ReceiveAsync() is MembershipChanged change)
+            {
+                Out.Line($"{(change.Fenced ? "fenced" : "rejoined")} {serveName} {change.Reason}");
+            }
+        }
+    });
+    member.MonitorMembers(watcher);
     Out.Line("ready");
     await Console.In.ReadToEndAsync();
     return 0;
@@ -178,7 +189,7 @@ try
     while (recovery.Elapsed < TimeSpan.FromSeconds(60))
     {
         await Task.Delay(250);
-        (duplicates, orphans, missing) = members.Check(Stopwatch.GetTimestamp());
+        (duplicates, orphans, missing) = members.Check(Stopwatch.GetTimestamp(), [.. rnd.Children.Select(c => c.Id)]);
         if (orphans == 0 && missing == 0 && recovery.Elapsed > TimeSpan.FromSeconds(ttl + 1))
         {
             break;
@@ -186,6 +197,19 @@ try
     }
 
     Out2("recovered_ms", Math.Round(recovery.Elapsed.TotalMilliseconds, 0));
+    if (missing != 0 || orphans != 0)
+    {
+        foreach (var c in await ClusterSupervisor.WhichChildrenAsync(rndSup.Pid))
+        {
+            Console.Error.WriteLine($"not recovered: {c} (members {string.Join(", ", me.Members.Select(m => m.Name))}; live processes {string.Join(", ", members.Live)})");
+        }
+
+        Console.Error.WriteLine(members.Tail(40));
+        if (Environment.GetEnvironmentVariable("BENCH_DUMP") is { Length: > 0 } dump)
+        {
+            members.Dump(dump, Stopwatch.GetTimestamp());
+        }
+    }
     Out2("faults_killed", killed);
     Out2("faults_frozen", frozen);
     Out2("duplicates", duplicates);
