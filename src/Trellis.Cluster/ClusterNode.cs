@@ -78,7 +78,7 @@ public sealed class ClusterNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        var store = new EtcdStore(options.Endpoints, options.EffectiveRequestTimeout, options.EffectiveRequestTimeout);
+        var store = new EtcdStore(options.Endpoints, options.EffectiveRequestTimeout, options.EffectiveRequestTimeout, EtcdSecurity.From(options));
         var core = new ClusterCore(network, options, store);
         try
         {
@@ -268,6 +268,11 @@ public sealed class ClusterNode : IAsyncDisposable
             {
                 throw new ArgumentException($"ClusterOptions.Endpoints: '{endpoint}' is not an http:// or https:// URL with a port", nameof(options));
             }
+        }
+
+        if (options.Endpoints.Split(',', StringSplitOptions.TrimEntries).Select(e => e.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).Distinct().Count() > 1)
+        {
+            throw new ArgumentException("ClusterOptions.Endpoints: all http:// or all https://, not both", nameof(options));
         }
 
         if (!Names.IsValid(options.Cluster, out var error))

@@ -27,6 +27,21 @@ public sealed class ClusterOptions
     /// <summary>Labels for placement constraints (<c>zone=a</c>, <c>gpu=true</c>).</summary>
     public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>A PEM file with the CA that signed etcd's server certificates, for <c>https://</c> endpoints; the system's trust store when null.</summary>
+    public string? EtcdCaFile { get; set; }
+
+    /// <summary>This node's client certificate (PEM), for an etcd that checks its clients' certificates (<c>--client-cert-auth</c>); with <see cref="EtcdKeyFile"/>.</summary>
+    public string? EtcdCertificateFile { get; set; }
+
+    /// <summary>The client certificate's private key (PEM); it must not be readable by group or others (0600 or 0400).</summary>
+    public string? EtcdKeyFile { get; set; }
+
+    /// <summary>etcd's user, for an etcd with authentication enabled (<c>auth enable</c>); with <see cref="EtcdPasswordFile"/>.</summary>
+    public string? EtcdUser { get; set; }
+
+    /// <summary>A file whose first line is <see cref="EtcdUser"/>'s password; it must not be readable by group or others (0600 or 0400).</summary>
+    public string? EtcdPasswordFile { get; set; }
+
     /// <summary>The clock; defaults to the node's.</summary>
     public TimeProvider? TimeProvider { get; set; }
 

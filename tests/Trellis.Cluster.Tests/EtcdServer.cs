@@ -10,27 +10,46 @@ public sealed class EtcdServer : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dir;
 
-    private EtcdServer(Process process, string dir, string host, int port)
+    private EtcdServer(Process process, string dir, string scheme, string host, int port)
     {
         _process = process;
         _dir = dir;
-        Endpoint = $"http://{host}:{port}";
+        Endpoint = $"{scheme}://{host}:{port}";
     }
 
     public string Endpoint { get; }
 
+    private List<string> _output = [];
+
+    /// <summary>What etcd logged, for a failing test's message.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output.TakeLast(20));
+            }
+        }
+    }
+
     public int Pid => _process.Id;
 
-    /// <summary>Starts etcd listening on <paramref name="host"/> (loopback by default; a bridge's address for the partition tests).</summary>
-    public static async Task<EtcdServer> StartAsync(string host = "127.0.0.1")
+    /// <summary>
+    /// Starts etcd listening on <paramref name="host"/> (loopback by default; a bridge's address for the partition
+    /// tests); with <paramref name="tls"/>, on https with that server certificate, and only for clients with a
+    /// certificate the CA signed.
+    /// </summary>
+    public static async Task<EtcdServer> StartAsync(string host = "127.0.0.1", (string Cert, string Key, string Ca)? tls = null)
     {
+        var scheme = tls is null ? "http" : "https";
         var dir = Directory.CreateTempSubdirectory("trellis-etcd-").FullName;
         var (client, peer) = (FreePort(), FreePort());
         var info = new ProcessStartInfo("etcd") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in new[]
         {
             "--name", "t", "--data-dir", dir,
-            "--listen-client-urls", $"http://{host}:{client}", "--advertise-client-urls", $"http://{host}:{client}",
+            "--listen-client-urls", $"{scheme}://{host}:{client}", "--advertise-client-urls", $"{scheme}://{host}:{client}",
             "--listen-peer-urls", $"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peer}",
             "--initial-cluster", $"t=http://127.0.0.1:{peer}", "--heartbeat-interval", "50", "--election-timeout", "500",
         })
@@ -38,10 +57,27 @@ public sealed class EtcdServer : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        if (tls is { } t)
+        {
+            foreach (var arg in new[] { "--cert-file", t.Cert, "--key-file", t.Key, "--trusted-ca-file", t.Ca, "--client-cert-auth" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("etcd did not start (is etcd-server installed?)");
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new List<string>();
         process.ErrorDataReceived += (_, e) =>
         {
+            if (e.Data is { } line)
+            {
+                lock (output)
+                {
+                    output.Add(line);
+                }
+            }
+
             if (e.Data?.Contains("ready to serve client requests", StringComparison.Ordinal) == true)
             {
                 ready.TrySetResult();
@@ -50,7 +86,7 @@ public sealed class EtcdServer : IAsyncDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var server = new EtcdServer(process, dir, host, client);
+        var server = new EtcdServer(process, dir, scheme, host, client) { _output = output };
         try
         {
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));

@@ -135,13 +135,24 @@ public sealed class TestCluster : IAsyncDisposable
 
     public ClusterNode this[int index] => _nodes[index].Member!;
 
-    public async Task<ClusterNode> AddAsync(string name, int ttlSeconds = 3, IReadOnlyDictionary<string, string>? labels = null)
+    public async Task<ClusterNode> AddAsync(string name, int ttlSeconds = 3, IReadOnlyDictionary<string, string>? labels = null, ClusterOptions? options = null)
     {
         var node = new Node(new NodeOptions { Name = $"{name}{Cluster}@127.0.0.1", LoggerFactory = new FileLog() });
         // Nodes leave these tests in order or lose their lease; the tick time only has to outlast a stall of the
         // shared test host (three nodes in one process on two cores), which 2 s did not always.
         var net = await NodeNetwork.StartAsync(node, new NetworkOptions { Cookie = "cluster-test-cookie-0123", TickTime = TimeSpan.FromSeconds(5) });
-        var member = await ClusterNode.JoinAsync(net, Options(ttlSeconds, labels));
+        ClusterNode member;
+        try
+        {
+            member = await ClusterNode.JoinAsync(net, options ?? Options(ttlSeconds, labels));
+        }
+        catch
+        {
+            await net.DisposeAsync();
+            await node.DisposeAsync();
+            throw;
+        }
+
         member.Expose("worker", () => new Worker(Sink));
         _nodes.Add((node, net, member));
         return member;

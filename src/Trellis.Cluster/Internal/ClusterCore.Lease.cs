@@ -69,6 +69,7 @@ internal sealed partial class ClusterCore
                     continue;
                 }
 
+                await Store.RefreshTokenIfDueAsync(stop).ConfigureAwait(false);
                 var sent = Time.GetTimestamp();
                 var ttl = await RenewOnceAsync(stop).ConfigureAwait(false);
                 if (ttl <= 0)

@@ -160,6 +160,7 @@ internal sealed partial class ClusterCore : IAsyncDisposable
 
     private async Task<long> JoinOnceAsync(CancellationToken cancellationToken)
     {
+        await Store.AuthenticateAsync(cancellationToken).ConfigureAwait(false);
         await BecomeMemberAsync(cancellationToken).ConfigureAwait(false);
         var all = await Store.RangeAsync(Keys.Root, cancellationToken).ConfigureAwait(false);
         lock (_gate)

@@ -14,29 +14,85 @@ namespace Trellis.Cluster.Internal;
 /// </summary>
 internal sealed class EtcdStore : IDisposable
 {
+    /// <summary>How often an authenticated node asks for a fresh token: well within etcd's default token life (5 minutes).</summary>
+    private static readonly TimeSpan TokenRefresh = TimeSpan.FromSeconds(60);
+
     private readonly EtcdClient _client;
     private readonly TimeSpan _timeout;
+    private readonly EtcdSecurity _security;
+    private readonly EtcdToken _token;
+    private readonly Auth.AuthClient _auth;
+    private readonly SemaphoreSlim _authenticating = new(1, 1);
+    private long _authenticatedAt;
 
-    public EtcdStore(string endpoints, TimeSpan requestTimeout, TimeSpan pingInterval)
+    public EtcdStore(string endpoints, TimeSpan requestTimeout, TimeSpan pingInterval, EtcdSecurity? security = null)
     {
         _timeout = requestTimeout;
+        _security = security ?? EtcdSecurity.None;
+        _token = new EtcdToken(AuthenticateAsync);
+        var tls = _security.Tls();
+        var https = endpoints.Split(',', StringSplitOptions.TrimEntries).All(e => e.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
         _client = new EtcdClient(endpoints, configureChannelOptions: options =>
         {
-            options.HttpHandler = new SocketsHttpHandler
+            // The endpoints go through a static resolver, which knows no scheme: TLS is asked for here.
+            if (https)
+            {
+                options.Credentials = ChannelCredentials.SecureSsl;
+            }
+
+            var handler = new SocketsHttpHandler
             {
                 ConnectTimeout = requestTimeout,
-                KeepAlivePingDelay = pingInterval,
-                KeepAlivePingTimeout = pingInterval,
+                // HTTP/2 pings go no faster than once a second (the handler's floor), whatever the request timeout.
+                KeepAlivePingDelay = pingInterval < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : pingInterval,
+                KeepAlivePingTimeout = pingInterval < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : pingInterval,
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
                 EnableMultipleHttp2Connections = true,
             };
+            if (tls is not null)
+            {
+                handler.SslOptions = tls;
+            }
+
+            options.HttpHandler = handler;
             options.MaxReceiveMessageSize = 4 * 1024 * 1024;
-        });
+        }, interceptors: _security.Authenticates ? [_token] : null);
         var connection = _client.GetConnection();
         Kv = connection.KVClient;
         Leases = connection.LeaseClient;
         Watches = connection.WatchClient;
+        _auth = connection.AuthClient;
     }
+
+    /// <summary>
+    /// Authenticates with etcd's user and password (when the options name one) and keeps the token for every call;
+    /// also when a call was refused for its token. One at a time; bounded by the request timeout.
+    /// </summary>
+    public async Task AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        if (!_security.Authenticates)
+        {
+            return;
+        }
+
+        await _authenticating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var reply = await _auth.AuthenticateAsync(new AuthenticateRequest { Name = _security.User, Password = _security.Password }, deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _token.Value = reply.Token;
+            Volatile.Write(ref _authenticatedAt, Environment.TickCount64);
+        }
+        finally
+        {
+            _authenticating.Release();
+        }
+    }
+
+    /// <summary>Authenticates again when the token is older than a minute (the lease loop calls this; streams take the token when opened).</summary>
+    public Task RefreshTokenIfDueAsync(CancellationToken cancellationToken) =>
+        _security.Authenticates && Environment.TickCount64 - Volatile.Read(ref _authenticatedAt) > TokenRefresh.TotalMilliseconds
+            ? AuthenticateAsync(cancellationToken)
+            : Task.CompletedTask;
 
     public KV.KVClient Kv { get; }
 
@@ -104,5 +160,10 @@ internal sealed class EtcdStore : IDisposable
 
     public static RequestOp Get(string key) => new() { RequestRange = new RangeRequest { Key = Bytes(key) } };
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        _security.Dispose();
+        _authenticating.Dispose();
+    }
 }

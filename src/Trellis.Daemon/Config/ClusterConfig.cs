@@ -27,6 +27,19 @@ internal sealed record ClusterConfig
     /// <summary>The TCP port of the node's network; 0 (the default) picks a free one, which the others learn from etcd.</summary>
     public int Port { get; init; }
 
+    /// <summary>etcd's CA (PEM) for https:// endpoints; the system's trust store when null.</summary>
+    public string? EtcdCaFile { get; init; }
+
+    /// <summary>This daemon's client certificate and key (PEM) for an etcd that checks client certificates.</summary>
+    public string? EtcdCertFile { get; init; }
+
+    public string? EtcdKeyFile { get; init; }
+
+    /// <summary>etcd's user and a file (0600) holding its password, for an etcd with authentication enabled.</summary>
+    public string? EtcdUser { get; init; }
+
+    public string? EtcdPasswordFile { get; init; }
+
     /// <summary>This node's placement labels.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 

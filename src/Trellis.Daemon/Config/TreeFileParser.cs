@@ -454,11 +454,19 @@ internal sealed class TreeFileParser
 
         if (node is not YamlMappingNode map)
         {
-            Error(node, "cluster must be a mapping (name, ttl, fence_margin, cookie_file, port, labels)");
+            Error(node, "cluster must be a mapping (name, ttl, fence_margin, cookie_file, port, labels, etcd_ca_file, etcd_cert_file, etcd_key_file, etcd_user, etcd_password_file)");
             return cluster;
         }
 
-        CheckKeys(map, ["name", "ttl", "fence_margin", "cookie_file", "port", "labels"], "cluster");
+        CheckKeys(map, ["name", "ttl", "fence_margin", "cookie_file", "port", "labels", "etcd_ca_file", "etcd_cert_file", "etcd_key_file", "etcd_user", "etcd_password_file"], "cluster");
+        cluster = cluster with
+        {
+            EtcdCaFile = Str(map, "etcd_ca_file") is { } ca ? Path.GetFullPath(ca, _baseDir) : null,
+            EtcdCertFile = Str(map, "etcd_cert_file") is { } cert ? Path.GetFullPath(cert, _baseDir) : null,
+            EtcdKeyFile = Str(map, "etcd_key_file") is { } keyFile ? Path.GetFullPath(keyFile, _baseDir) : null,
+            EtcdUser = Str(map, "etcd_user"),
+            EtcdPasswordFile = Str(map, "etcd_password_file") is { } pw ? Path.GetFullPath(pw, _baseDir) : null,
+        };
         if (Str(map, "name") is { } name)
         {
             if (name.Length == 0 || name.Length > MaxNameLength || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))

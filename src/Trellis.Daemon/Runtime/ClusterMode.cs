@@ -122,6 +122,11 @@ internal sealed class ClusterMode : IAsyncDisposable
                 LeaseTtl = config.Cluster.Ttl,
                 FenceMargin = config.Cluster.EffectiveMargin,
                 Labels = config.Cluster.Labels,
+                EtcdCaFile = config.Cluster.EtcdCaFile,
+                EtcdCertificateFile = config.Cluster.EtcdCertFile,
+                EtcdKeyFile = config.Cluster.EtcdKeyFile,
+                EtcdUser = config.Cluster.EtcdUser,
+                EtcdPasswordFile = config.Cluster.EtcdPasswordFile,
             }, cancellationToken).ConfigureAwait(false);
             return (new ClusterMode(network, member, config), null);
         }
