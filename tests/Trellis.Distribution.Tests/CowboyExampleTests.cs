@@ -65,11 +65,33 @@ public sealed class CowboyExampleTests
 
     private static int FreePort()
     {
-        // Room for 8080+i style ports: the listeners take base+1 and base+2.
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        return port > 60000 ? port - 1000 : port;
+        // Room for 8080+i style ports: the listeners take base+1 and base+2, so all three must be free now (another
+        // test's random port once sat on base+1).
+        for (var attempt = 0; ; attempt++)
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            port = port > 60000 ? port - 1000 : port;
+            if (attempt >= 50 || (Free(port + 1) && Free(port + 2)))
+            {
+                return port;
+            }
+        }
+
+        static bool Free(int port)
+        {
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
     }
 
     private static bool Stopped(string line) => line.StartsWith("cowboy stopped", StringComparison.Ordinal);
