@@ -85,27 +85,62 @@ internal sealed partial class ClusterSupervisorServer : GenServer
         }
 
         var ownerKey = Core.Keys.Owner(Id);
-        var campaign = new TxnRequest();
-        campaign.Compare.Add(EtcdStore.Absent(ownerKey));
-        campaign.Success.Add(EtcdStore.Put(ownerKey, RecordCodec.Encode(new OwnerRecord(Core.Name, Core.Creation, Self.Id)), Core.Lease));
-        campaign.Failure.Add(EtcdStore.Get(ownerKey));
-        TxnResponse won;
+        for (var attempt = 0; ; attempt++)
+        {
+            var campaign = new TxnRequest();
+            campaign.Compare.Add(EtcdStore.Absent(ownerKey));
+            campaign.Success.Add(EtcdStore.Put(ownerKey, RecordCodec.Encode(new OwnerRecord(Core.Name, Core.Creation, Self.Id)), Core.Lease));
+            campaign.Failure.Add(EtcdStore.Get(ownerKey));
+            TxnResponse won;
+            try
+            {
+                won = await Core.Store.TxnAsync(campaign, Context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                return (0, null, ExitReason.Of(Terms.TupleTerm(new Atom("unavailable"), e.StatusCode.ToString())));
+            }
+
+            if (won.Succeeded)
+            {
+                return (won.Header.Revision, null, null);
+            }
+
+            var kvs = won.Responses[0].ResponseRange.Kvs;
+            if (kvs.Count == 0 && attempt < 3)
+            {
+                continue; // It went between the compare and the read: campaign again.
+            }
+
+            var owner = kvs.Count > 0 ? RecordCodec.Owner(kvs[0].Value) : null;
+            if (attempt == 0 && owner?.Node == Core.Name && kvs[0].Lease != Core.Lease && await DropStaleOwnerAsync(kvs[0]).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            return (0, owner, null);
+        }
+    }
+
+    /// <summary>
+    /// The owner key is this node's own, under a lease of an earlier incarnation (it fenced itself and rejoined while
+    /// etcd kept the old lease alive): nothing of that incarnation acts any more, so its key is deleted (if unchanged)
+    /// rather than waited out. True when it is gone.
+    /// </summary>
+    private async Task<bool> DropStaleOwnerAsync(Mvccpb.KeyValue stale)
+    {
+        var txn = new TxnRequest();
+        txn.Compare.Add(EtcdStore.CreatedAt(Core.Keys.Owner(Id), stale.CreateRevision));
+        txn.Success.Add(EtcdStore.Delete(Core.Keys.Owner(Id)));
         try
         {
-            won = await Core.Store.TxnAsync(campaign, Context.CancellationToken).ConfigureAwait(false);
+            using var bounded = new CancellationTokenSource(Core.Store.Timeout);
+            return (await Core.Store.TxnAsync(txn, bounded.Token).ConfigureAwait(false)).Succeeded;
         }
-        catch (RpcException e)
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
         {
-            return (0, null, ExitReason.Of(Terms.TupleTerm(new Atom("unavailable"), e.StatusCode.ToString())));
+            return false;
         }
-
-        if (won.Succeeded)
-        {
-            return (won.Header.Revision, null, null);
-        }
-
-        var kvs = won.Responses[0].ResponseRange.Kvs;
-        return (0, kvs.Count > 0 ? RecordCodec.Owner(kvs[0].Value) : null, null);
     }
 
     private void BecomeOwner(long epoch)
