@@ -97,6 +97,28 @@ public sealed class ClusterModeTests(SharedEtcd etcd) : IDisposable
     }
 
     [Fact]
+    public async Task A_killed_lifeline_is_started_again_and_still_takes_the_daemons_copy_with_it()
+    {
+        var tree = Tree("l" + _mark);
+        await using var a = await JoinAsync(tree, "a");
+        await a.WaitForAsync(() => Task.FromResult(Sleeps(Db).Count == 1 && Lifelines(a.Pid).Count == 1), "db running, one lifeline");
+        var first = Assert.Single(Lifelines(a.Pid));
+        _ = OsProcess.Native.Libc.kill(first, Signals.Kill);
+        await a.WaitForAsync(() => Task.FromResult(Lifelines(a.Pid) is [var next] && next != first), "a new lifeline");
+        var old = Assert.Single(Sleeps(Db));
+
+        await a.KillAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (Live(old) && !deadline.IsCancellationRequested)
+        {
+            await Task.Yield();
+        }
+
+        Assert.False(Live(old), $"db (pid {old}) outlived its killed daemon: the new lifeline did not take it");
+        KillLeftovers(Local);
+    }
+
+    [Fact]
     public async Task A_daemon_frozen_past_its_lease_loses_its_services_to_the_lifeline_and_rejoins_when_it_resumes()
     {
         var tree = Tree("f" + _mark);
@@ -159,6 +181,35 @@ public sealed class ClusterModeTests(SharedEtcd etcd) : IDisposable
             .ToDictionary(
                 n => n.GetProperty("name").GetString()!,
                 n => n.GetProperty("status").GetString() == "running" && n.TryGetProperty("node", out var at) ? at.GetString() : null);
+    }
+
+    /// <summary>The lifeline watchdogs whose parent is <paramref name="daemon"/>.</summary>
+    private static List<int> Lifelines(int daemon)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+                var parent = File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal));
+                if (argv is [.., "lifeline"] && parent is not null && int.Parse(parent[5..].Trim(), CultureInfo.InvariantCulture) == daemon && Live(pid))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        return found;
     }
 
     private static string WriteCookie()

@@ -20,6 +20,13 @@ public sealed class LifelineTests
         Assert.Equal(LifelineWatchdog.Outcome.Ok, LifelineWatchdog.Apply($"unwatch {Environment.ProcessId}", watched, ref deadline));
         Assert.Empty(watched);
         Assert.Equal(LifelineWatchdog.Outcome.Released, LifelineWatchdog.Apply("release", watched, ref deadline));
+
+        // With its start time, only that process: a line read late never takes a reused pid.
+        var ticks = ProcessStat.Of(Environment.ProcessId)!.Value.StartTicks;
+        Assert.Equal(LifelineWatchdog.Outcome.Ok, LifelineWatchdog.Apply($"watch {Environment.ProcessId} {ticks + 1}", watched, ref deadline));
+        Assert.Empty(watched);
+        Assert.Equal(LifelineWatchdog.Outcome.Ok, LifelineWatchdog.Apply($"watch {Environment.ProcessId} {ticks}", watched, ref deadline));
+        Assert.Equal(ticks, watched[Environment.ProcessId]);
     }
 
     [Theory]
@@ -28,6 +35,7 @@ public sealed class LifelineTests
     [InlineData("watch 1")]
     [InlineData("watch -3")]
     [InlineData("kill 42")]
+    [InlineData("watch 42 soon")]
     [InlineData("")]
     public void Anything_else_is_refused(string line)
     {

@@ -19,7 +19,9 @@ internal sealed class ClusterLifeline : IProgramWatcher, IAsyncDisposable
     private static readonly TimeSpan FeedInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly Lifeline _line;
-    private readonly Pid _watchdog;
+    private readonly Node _node;
+    private readonly ProgramSpec _spec;
+    private readonly HashSet<int> _watched = [];
     private readonly ClusterNode _member;
     private readonly TimeSpan _grace;
     private readonly Func<TreeNode, bool> _isClusterService;
@@ -27,9 +29,13 @@ internal sealed class ClusterLifeline : IProgramWatcher, IAsyncDisposable
     private readonly Task _feeding;
     private readonly Action<string> _log;
 
-    private ClusterLifeline(Lifeline line, Pid watchdog, ClusterNode member, TimeSpan grace, Func<TreeNode, bool> isClusterService, Action<string> log)
+    private Pid _watchdog;
+
+    private ClusterLifeline(Lifeline line, Node node, ProgramSpec spec, Pid watchdog, ClusterNode member, TimeSpan grace, Func<TreeNode, bool> isClusterService, Action<string> log)
     {
         _line = line;
+        _node = node;
+        _spec = spec;
         _watchdog = watchdog;
         _member = member;
         _grace = grace;
@@ -69,12 +75,22 @@ internal sealed class ClusterLifeline : IProgramWatcher, IAsyncDisposable
             return (null, $"the lifeline watchdog did not start: {started}");
         }
 
-        return (new ClusterLifeline(line, started.Pid, cluster.Member, cluster.Config.EffectiveMargin / 2, isClusterService, log), null);
+        return (new ClusterLifeline(line, node, spec, started.Pid, cluster.Member, cluster.Config.EffectiveMargin / 2, isClusterService, log), null);
     }
 
     public void Spawned(TreeNode node, int osPid)
     {
-        if (_isClusterService(node) && !_line.Watch(osPid))
+        if (!_isClusterService(node))
+        {
+            return;
+        }
+
+        lock (_watched)
+        {
+            _watched.Add(osPid);
+        }
+
+        if (!_line.Watch(osPid))
         {
             _log($"the lifeline could not take pid {osPid} of {node.Name}");
         }
@@ -82,10 +98,17 @@ internal sealed class ClusterLifeline : IProgramWatcher, IAsyncDisposable
 
     public void Ended(TreeNode node, int osPid)
     {
-        if (_isClusterService(node))
+        if (!_isClusterService(node))
         {
-            _line.Unwatch(osPid);
+            return;
         }
+
+        lock (_watched)
+        {
+            _watched.Remove(osPid);
+        }
+
+        _line.Unwatch(osPid);
     }
 
     /// <summary>A clean stop, after the cluster services here stopped: the watchdog is released and exits.</summary>
@@ -119,24 +142,58 @@ internal sealed class ClusterLifeline : IProgramWatcher, IAsyncDisposable
     private async Task FeedAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(FeedInterval);
+        var down = false;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (!_watchdog.IsAlive)
+                {
+                    down = !await RestartAsync(down).ConfigureAwait(false);
+                }
+
                 if (!_line.ActFor(_member.UntilFence + _grace))
                 {
                     _log("the lifeline's FIFO is full or closed: its watchdog is stuck or gone");
-                }
-
-                if (!_watchdog.IsAlive)
-                {
-                    _log("the lifeline watchdog exited: the cluster services here are no longer covered should this daemon die");
-                    return;
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>
+    /// The watchdog exited (killed, or it failed): a new one takes the FIFO, is told the deadline, and watches every
+    /// program the old one did. True when it runs; a failure is said once per outage and tried again at the next tick.
+    /// </summary>
+    private async Task<bool> RestartAsync(bool saidSo)
+    {
+        var started = await ProgramChild.StartAsync(_node, _spec).ConfigureAwait(false);
+        if (!started.IsOk)
+        {
+            if (!saidSo)
+            {
+                _log($"the lifeline watchdog exited and did not start again ({started}); the cluster services here are not covered should this daemon die");
+            }
+
+            return false;
+        }
+
+        _watchdog = started.Pid;
+        _line.ActFor(_member.UntilFence + _grace);
+        int[] watched;
+        lock (_watched)
+        {
+            watched = [.. _watched];
+        }
+
+        foreach (var pid in watched)
+        {
+            _line.Watch(pid);
+        }
+
+        _log($"the lifeline watchdog exited; a new one watches the {watched.Length} cluster program(s) here");
+        return true;
     }
 }

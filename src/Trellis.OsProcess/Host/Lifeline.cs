@@ -66,10 +66,14 @@ public sealed class Lifeline : IDisposable
     public bool ActFor(TimeSpan left) =>
         Send("deadline " + LifelineWatchdog.Nanoseconds(Stopwatch.GetTimestamp() + (long)(left.TotalSeconds * Stopwatch.Frequency)).ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Watches program <paramref name="pid"/> (the leader of its process group).</summary>
+    /// <summary>
+    /// Watches program <paramref name="pid"/> (the leader of its process group), named with its start time, so a line
+    /// read late (by a watchdog started again) never takes a process that reused the pid.
+    /// </summary>
     /// <param name="pid">The program's pid.</param>
-    /// <returns>False when the line could not be written.</returns>
-    public bool Watch(int pid) => Send("watch " + pid.ToString(CultureInfo.InvariantCulture));
+    /// <returns>False when the line could not be written, or the process is gone.</returns>
+    public bool Watch(int pid) => ProcessStat.Of(pid) is { } stat
+        && Send(string.Create(CultureInfo.InvariantCulture, $"watch {pid} {stat.StartTicks}"));
 
     /// <summary>Stops watching <paramref name="pid"/> (it exited, or was stopped).</summary>
     /// <param name="pid">The program's pid.</param>

@@ -7,7 +7,8 @@ namespace Trellis.OsProcess;
 
 /// <summary>
 /// The watchdog at the other end of a <see cref="Lifeline"/>, run as its own small process with the FIFO as standard
-/// input. Lines: <c>deadline NS</c> (CLOCK_MONOTONIC nanoseconds), <c>watch PID</c>, <c>unwatch PID</c>, <c>release</c>.
+/// input. Lines: <c>deadline NS</c> (CLOCK_MONOTONIC nanoseconds), <c>watch PID [START_TICKS]</c>, <c>unwatch PID</c>,
+/// <c>release</c>.
 /// When the deadline passes it SIGKILLs each watched program's process group (a pid is checked against the start time
 /// it had when watched, so a reused pid is never hit) and keeps reading: the supervisor may act again and send a new
 /// deadline. At the end of its input (the supervisor died) it kills what it watches and exits; after a release it
@@ -124,6 +125,20 @@ public static class LifelineWatchdog
                 if (ProcessStat.Of(pid) is { } stat)
                 {
                     watched[pid] = stat.StartTicks;
+                }
+
+                return Outcome.Ok;
+            case ["watch", var p, var t] when int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 1
+                && ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks):
+                if (watched.Count >= MaxWatched)
+                {
+                    return Outcome.Bad;
+                }
+
+                // Only the process that started then: a pid reused since is someone else's.
+                if (ProcessStat.Of(pid) is { } now && now.StartTicks == ticks)
+                {
+                    watched[pid] = ticks;
                 }
 
                 return Outcome.Ok;
