@@ -45,8 +45,9 @@ public sealed class RandomFaultTests
                 await sink.WaitForAsync<Line>(l => l.What == "tick" && l.Child == child);
             }
 
-            // The delays below are the schedule itself (how long a fault lasts, and the gap to the next), not waits for
-            // something to happen: every wait for an outcome is on the sink's lines, with a deadline.
+            // The delays below are the schedule itself (how long a fault lasts: past the lease, which a frozen or already
+            // fenced host cannot report; and the random gap to the next fault), not waits for an outcome: every wait for
+            // an outcome is on the sink's lines, with a deadline.
             var random = new Random(Environment.TickCount);
             var log = new List<string>();
             var run = Stopwatch.StartNew();
@@ -69,6 +70,8 @@ public sealed class RandomFaultTests
                         victim.Signal("CONT");
                         break;
                     default:
+                        // Held past the lease: a host already fenced (by an earlier freeze) and not yet back says nothing new,
+                        // so the hold is the schedule's, not an event's.
                         log.Add($"partition {victim.Name}");
                         net.SetLink(i, up: false);
                         await Task.Delay(Ttl + TimeSpan.FromMilliseconds(random.Next(1500)));

@@ -184,33 +184,12 @@ public sealed class ClusterModeTests(SharedEtcd etcd) : IDisposable
     }
 
     /// <summary>The lifeline watchdogs whose parent is <paramref name="daemon"/>.</summary>
-    private static List<int> Lifelines(int daemon)
-    {
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
+    private static List<int> Lifelines(int daemon) => Processes((pid, argv) => argv is [.., "lifeline"] && ParentOf(pid) == daemon);
 
-            try
-            {
-                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-                var parent = File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal));
-                if (argv is [.., "lifeline"] && parent is not null && int.Parse(parent[5..].Trim(), CultureInfo.InvariantCulture) == daemon && Live(pid))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone meanwhile.
-            }
-        }
-
-        return found;
-    }
+    private static int ParentOf(int pid) =>
+        File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status").FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal)) is { } line
+            ? int.Parse(line[5..].Trim(), CultureInfo.InvariantCulture)
+            : 0;
 
     private static string WriteCookie()
     {

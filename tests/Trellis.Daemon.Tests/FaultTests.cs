@@ -139,7 +139,11 @@ public sealed class FaultTests
     internal static bool Live(int pid) => ProcessStat.Of(pid) is { Zombie: false };
 
     /// <summary>Live processes whose command line is exactly <c>sleep ARG</c> (sleep by any path).</summary>
-    internal static List<int> Sleeps(string arg)
+    internal static List<int> Sleeps(string arg) =>
+        Processes((_, argv) => argv is [var program, var a] && Path.GetFileName(program) == "sleep" && a == arg);
+
+    /// <summary>Live processes whose pid and command line <paramref name="match"/> accepts.</summary>
+    internal static List<int> Processes(Func<int, string[], bool> match)
     {
         var found = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -152,7 +156,7 @@ public sealed class FaultTests
             try
             {
                 var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-                if (argv is [var program, var a] && Path.GetFileName(program) == "sleep" && a == arg && Live(pid))
+                if (match(pid, argv) && Live(pid))
                 {
                     found.Add(pid);
                 }
