@@ -10,7 +10,7 @@ namespace Trellis.OsProcess.Internal;
 /// The one reaper of a .NET process that runs programs. SIGCHLD wakes a single loop, which waits for each tracked
 /// program through its pidfd (<c>waitid(P_PIDFD, WNOHANG)</c>) and for orphans of each tracked group
 /// (<c>waitpid(-pgid, WNOHANG)</c>); it never calls <c>waitpid(-1)</c>, so <see cref="System.Diagnostics.Process"/> keeps
-/// working beside it. The process is made a child subreaper, so a program's orphaned grandchildren come back here.
+/// working beside it (it looks at any child only with WNOWAIT, which reaps nothing). The process is made a child subreaper, so a program's orphaned grandchildren come back here.
 /// Idle, it uses no CPU: there is no polling.
 /// </summary>
 internal sealed class ChildReaper
@@ -112,8 +112,13 @@ internal sealed class ChildReaper
                 return false;
             }
 
-            process = new ProgramProcess(pid, fd, spec.KillGroupOnExit, startedAt, onExit);
-            _live.Add(process);
+            var tracked = new ProgramProcess(pid, fd, spec.KillGroupOnExit, startedAt, onExit);
+            process = tracked;
+            _live.Add(tracked);
+
+            // The pidfd is the program's own wake-up; SIGCHLD stays for groups and orphans. The watch ends when the
+            // program is reaped (whoever reaps it stops the watch before closing the descriptor).
+            tracked.ExitWatch = FdPoller.Shared.Watch(fd, _ => OnPidFdReadable(tracked), closeWhenDone: false);
             return true;
         }
 
@@ -148,6 +153,53 @@ internal sealed class ChildReaper
         }
     }
 
+    // waitid(P_PIDFD, WNOHANG) for one tracked program: its exit reason once it has exited and is reaped, else null.
+    private unsafe ExitReason? TryWaitLocked(ProgramProcess p)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "TryWaitLocked runs under the reaper's lock");
+        SigInfo info = default;
+        var rc = Libc.waitid(Constants.PPidFd, p.PidFd, &info, Constants.WExited | Constants.WNoHang);
+        if (rc == 0 && info.Pid != 0)
+        {
+            return info.Code switch
+            {
+                Constants.CldExited => ExitReason.FromExitCode(info.Status),
+                Constants.CldDumped => ExitReason.FromSignal(info.Status, coreDumped: true),
+                _ => ExitReason.FromSignal(info.Status, coreDumped: false),
+            };
+        }
+
+        return rc != 0 && Libc.LastError == Constants.ECHILD ? ExitReason.Atom("reaped_elsewhere") : null;
+    }
+
+    // The program's pidfd became readable: it has exited. Reaped here, on the poller's thread, its owner hears of it
+    // without waiting for SIGCHLD to travel through the runtime's signal thread and the reaper's loop; the loop still
+    // runs a sweep after it, for the program's group and any orphan.
+    private bool OnPidFdReadable(ProgramProcess p)
+    {
+        ExitReason? reason = null;
+        lock (_lock)
+        {
+            var i = _live.IndexOf(p);
+            if (i >= 0 && TryWaitLocked(p) is { } r)
+            {
+                reason = r;
+                _live.RemoveAt(i);
+                _groups.Add(p);
+            }
+        }
+
+        if (reason is null)
+        {
+            // Not exited yet (a stale event for a reused descriptor number), or reaped by a sweep already.
+            return !p.HasExited;
+        }
+
+        p.MarkReaped(reason);
+        Wake();
+        return false;
+    }
+
     private unsafe void Sweep()
     {
         List<(ProgramProcess, ExitReason)>? exited = null;
@@ -157,24 +209,7 @@ internal sealed class ChildReaper
             for (var i = _live.Count - 1; i >= 0; i--)
             {
                 var p = _live[i];
-                SigInfo info = default;
-                var rc = Libc.waitid(Constants.PPidFd, p.PidFd, &info, Constants.WExited | Constants.WNoHang);
-                ExitReason? reason = null;
-                if (rc == 0 && info.Pid != 0)
-                {
-                    reason = info.Code switch
-                    {
-                        Constants.CldExited => ExitReason.FromExitCode(info.Status),
-                        Constants.CldDumped => ExitReason.FromSignal(info.Status, coreDumped: true),
-                        _ => ExitReason.FromSignal(info.Status, coreDumped: false),
-                    };
-                }
-                else if (rc != 0 && Libc.LastError == Constants.ECHILD)
-                {
-                    reason = ExitReason.Atom("reaped_elsewhere");
-                }
-
-                if (reason is not null)
+                if (TryWaitLocked(p) is { } reason)
                 {
                     _live.RemoveAt(i);
                     _groups.Add(p);
@@ -238,6 +273,16 @@ internal sealed class ChildReaper
     private unsafe void ReapStrayOrphansLocked()
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "ReapStrayOrphansLocked runs under the reaper's lock");
+
+        // First a look that reaps nothing (WNOWAIT): with no child waiting to be reaped, which is the rule once the
+        // tracked ones have been, there is nothing to scan for. The scan reads a /proc file per thread, under the lock
+        // that a spawn takes; skipping it keeps a restart from waiting for it.
+        SigInfo peek = default;
+        if (Libc.waitid(Constants.PAll, 0, &peek, Constants.WExited | Constants.WNoHang | Constants.WNoWait) != 0 || peek.Pid == 0)
+        {
+            return;
+        }
+
         var tracked = new HashSet<int>(_live.Count);
         foreach (var p in _live)
         {

@@ -35,6 +35,9 @@ internal sealed class ProgramProcess
 
     internal int PidFd => _pidFd;
 
+    /// <summary>The poller's watch of the pidfd: it ends when the program is reaped, or faults with the poller.</summary>
+    internal Task ExitWatch { get; set; } = Task.CompletedTask;
+
     /// <summary>Completes with the exit reason when the program has been reaped.</summary>
     public Task<ExitReason> Exited => _exited.Task;
 
@@ -70,6 +73,10 @@ internal sealed class ProgramProcess
         lock (this)
         {
             _reaped = true;
+
+            // The poller stops watching the descriptor before it is closed, so that its number, reused, never meets
+            // this program's watch.
+            FdPoller.Shared.Unwatch(_pidFd);
             Libc.close(_pidFd);
             _pidFd = -1;
             if (KillGroupOnExit)

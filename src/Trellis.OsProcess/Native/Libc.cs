@@ -37,6 +37,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial int getsid(int pid);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int madvise(nint address, nuint length, int advice);
+
     [LibraryImport(Lib)]
     internal static partial uint geteuid();
 

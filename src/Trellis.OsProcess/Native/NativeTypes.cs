@@ -63,6 +63,8 @@ internal static class Constants
     public const int PPidFd = 3;
     public const int WNoHang = 1;
     public const int WExited = 4;
+    public const int WNoWait = 0x01000000;
+    public const int PAll = 0;
     public const int CldExited = 1;
     public const int CldKilled = 2;
     public const int CldDumped = 3;

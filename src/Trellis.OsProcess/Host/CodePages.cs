@@ -1,0 +1,199 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using Trellis.OsProcess.Native;
+
+namespace Trellis.OsProcess;
+
+/// <summary>
+/// The pages of this process's executable that the kernel mapped while it ran: most of a native program's resident
+/// memory. A page fault on a file maps up to 64 KB around the page asked for, so starting touches most of the code once;
+/// giving those pages back leaves them in the page cache (the next use is a minor fault, no disk read) and shrinks the
+/// resident set to what the program goes on using.
+/// </summary>
+public static class CodePages
+{
+    private const int MadvDontNeed = 4;
+
+    /// <summary>
+    /// Unmaps the executable's read-only pages that hold nothing of this process's own: only mappings of the executable
+    /// without write permission and without a private (copy-on-write) page, so nothing written is ever dropped.
+    /// </summary>
+    /// <returns>The resident bytes given back; 0 when nothing was, or /proc could not be read.</returns>
+    public static long Release()
+    {
+        string exe;
+        char[]? text = null;
+        try
+        {
+            exe = new FileInfo("/proc/self/exe").LinkTarget ?? string.Empty;
+            var length = ReadSmaps(ref text);
+            long released = 0;
+            foreach (var mapping in CodeMappings.Select(text.AsSpan(0, length), exe))
+            {
+                if (Libc.madvise((nint)mapping.Start, (nuint)mapping.Length, MadvDontNeed) == 0)
+                {
+                    released += mapping.ResidentBytes;
+                }
+            }
+
+            return released;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+        finally
+        {
+            if (text is not null)
+            {
+                ArrayPool<char>.Shared.Return(text);
+            }
+        }
+    }
+
+    // smaps is ASCII; read into pooled buffers, so that a release allocates next to nothing (its text is some 60 KB,
+    // which as one string would land on the large-object heap).
+    private static int ReadSmaps([NotNull] ref char[]? text)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            using var handle = File.OpenHandle("/proc/self/smaps");
+            var length = 0;
+            while (true)
+            {
+                if (length == bytes.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(bytes.Length * 2);
+                    bytes.AsSpan().CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(bytes);
+                    bytes = larger;
+                }
+
+                // procfs has no file offset of its own meaning: reading on from what was read is what it serves.
+                var read = RandomAccess.Read(handle, bytes.AsSpan(length), length);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+
+            text = ArrayPool<char>.Shared.Rent(Math.Max(length, 1));
+            return Encoding.Latin1.GetChars(bytes.AsSpan(0, length), text);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+}
+
+/// <summary>One mapping <see cref="CodePages"/> may give back.</summary>
+/// <param name="Start">Its first address.</param>
+/// <param name="Length">Its length in bytes.</param>
+/// <param name="ResidentBytes">How much of it is resident.</param>
+internal readonly record struct CodeMapping(ulong Start, ulong Length, long ResidentBytes);
+
+/// <summary>Which mappings of <c>/proc/self/smaps</c> hold only the file's own pages.</summary>
+internal static class CodeMappings
+{
+    /// <summary>
+    /// The mappings of <paramref name="path"/> that are private, not writable, resident and without an anonymous
+    /// (copy-on-write) page: dropping them loses nothing, since every page is the file's.
+    /// </summary>
+    /// <param name="smaps">The text of <c>/proc/PID/smaps</c>.</param>
+    /// <param name="path">The mapped file.</param>
+    /// <returns>The mappings, in address order.</returns>
+    public static List<CodeMapping> Select(ReadOnlySpan<char> smaps, string path)
+    {
+        var result = new List<CodeMapping>();
+        if (path.Length == 0)
+        {
+            return result;
+        }
+
+        ulong start = 0, end = 0;
+        bool candidate = false;
+        long rss = 0;
+        foreach (var line in smaps.EnumerateLines())
+        {
+            if (Header(line, out var s, out var e, out var perms, out var name))
+            {
+                candidate = perms.Length == 4 && perms[1] != 'w' && perms[3] == 'p' && name.SequenceEqual(path);
+                start = s;
+                end = e;
+                rss = 0;
+            }
+            else if (candidate && Field(line, "Rss:", out var rssKb))
+            {
+                rss = rssKb * 1024;
+            }
+            else if (candidate && Field(line, "Anonymous:", out var anonKb))
+            {
+                // Anonymous comes after Rss in every kernel's smaps; a mapping is decided when it is read.
+                if (anonKb == 0 && rss > 0)
+                {
+                    Debug.Assert(end > start, "a mapping ends after it starts");
+                    result.Add(new CodeMapping(start, end - start, rss));
+                }
+
+                candidate = false;
+            }
+        }
+
+        return result;
+    }
+
+    // "55d0c1a00000-55d0c1a0d000 r--p 00000000 fe:00 1234   /path": a header starts with an address range.
+    private static bool Header(ReadOnlySpan<char> line, out ulong start, out ulong end, out ReadOnlySpan<char> perms, out ReadOnlySpan<char> name)
+    {
+        start = end = 0;
+        perms = name = default;
+        var dash = line.IndexOf('-');
+        var space = line.IndexOf(' ');
+        if (dash <= 0 || space <= dash
+            || !ulong.TryParse(line[..dash], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out start)
+            || !ulong.TryParse(line[(dash + 1)..space], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out end))
+        {
+            return false;
+        }
+
+        var rest = line[(space + 1)..];
+        var afterPerms = rest.IndexOf(' ');
+        if (afterPerms < 0)
+        {
+            return false;
+        }
+
+        perms = rest[..afterPerms];
+
+        // offset, device and inode come next; the name, if any, is the rest after the spaces that pad it.
+        rest = rest[(afterPerms + 1)..];
+        for (var field = 0; field < 3; field++)
+        {
+            var next = rest.IndexOf(' ');
+            rest = next < 0 ? [] : rest[(next + 1)..];
+        }
+
+        name = rest.TrimStart(' ');
+        return true;
+    }
+
+    private static bool Field(ReadOnlySpan<char> line, string key, out long kb)
+    {
+        kb = 0;
+        if (!line.StartsWith(key, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var value = line[key.Length..].Trim();
+        var unit = value.IndexOf(' ');
+        return long.TryParse(unit < 0 ? value : value[..unit], NumberStyles.None, CultureInfo.InvariantCulture, out kb);
+    }
+}
