@@ -12,6 +12,8 @@ internal sealed partial class ServiceServer : GenServer
 {
     private static readonly TimeSpan MaxSpawnBackoff = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan GroupGoneCap = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CodeReleaseInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan QuietAfterFirstStart = TimeSpan.FromSeconds(1);
 
     private readonly ServiceSetup _setup;
     private readonly List<Task> _alarms = [];
@@ -24,10 +26,13 @@ internal sealed partial class ServiceServer : GenServer
     private int _lastOsPid;
     private long _lastStart;
     private long? _lastAlarm;
+    private long? _lastCodeRelease;
+    private int _starts;
     private int _spawnFailures;
     private int _generation;
     private ITimer? _restartTimer;
     private ITimer? _killTimer;
+    private ITimer? _releaseTimer;
 
     private bool _wantUp = true;
     private bool _once;
@@ -85,6 +90,9 @@ internal sealed partial class ServiceServer : GenServer
             case RestartDue due when due.Generation == _generation && !IsUp && _wantUp:
                 await StartProgramAsync().ConfigureAwait(false);
                 return NoReply();
+            case ReleaseDue:
+                ReleaseCodePages();
+                return NoReply();
             case GiveUpNow giveUp:
                 return await GiveUpAsync(giveUp.Why).ConfigureAwait(false);
             case KillDue due when due.Generation == _generation && IsUp:
@@ -99,6 +107,7 @@ internal sealed partial class ServiceServer : GenServer
     protected override async ValueTask TerminateAsync(ExitReason reason)
     {
         CancelTimers();
+        _releaseTimer?.Dispose();
         var pid = _osPid != 0 ? _osPid : _lastOsPid;
         if (IsUp)
         {
@@ -124,7 +133,11 @@ internal sealed partial class ServiceServer : GenServer
         Log.Exiting(_setup.Log, reason.ToString());
     }
 
-    private async ValueTask StartProgramAsync()
+    // Whether this exit is followed by a start with no pause and nothing else to decide: the restart is wanted and due,
+    // and alarms are off (with them off there is no window that could give up, and no alarm to send).
+    private bool RestartsAtOnce(TimeSpan wait) => wait <= TimeSpan.Zero && _wantUp && !_exitWhenDown && !_config.AlarmsOn;
+
+    private async ValueTask StartProgramAsync(Action? announceExit = null)
     {
         CancelTimers();
         var spec = _setup.Program with
@@ -136,8 +149,10 @@ internal sealed partial class ServiceServer : GenServer
         };
         var start = await ProgramChild.StartLinkAsync(Context, spec, Time).ConfigureAwait(false);
         _lastStart = Time.GetTimestamp();
+        announceExit?.Invoke();
         if (!start.IsOk)
         {
+            WriteStatus();
             _spawnFailures++;
             var message = start.Error?.Detail is SpawnFailure f ? f.Message : start.ToString();
 
@@ -165,6 +180,36 @@ internal sealed partial class ServiceServer : GenServer
         _changed = Time.GetUtcNow();
         WriteStatus();
         Log.ProgramStarted(_setup.Log, _setup.Program.CommandText(), _osPid);
+        AfterStart();
+    }
+
+    // Starting maps most of supervise's code, and running anything for the first time maps more (a fault maps 64 KB
+    // around it). Once that is behind it, supervise gives those pages back (they stay in the page cache: using one
+    // again is a minor fault, no disk read) and keeps only what it goes on using, so its resident set is what watching
+    // one program costs. That is a second after the first start (one timer, once), or at the first restart if that
+    // comes sooner, then at a restart at most once per interval.
+    private void AfterStart()
+    {
+        if (_starts++ == 0)
+        {
+            var self = Self;
+            _releaseTimer = Time.CreateTimer(_ => self.Send(ReleaseDue.Instance), null, QuietAfterFirstStart, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            ReleaseCodePages();
+        }
+    }
+
+    private void ReleaseCodePages()
+    {
+        if (_lastCodeRelease is { } last && Time.GetElapsedTime(last) < CodeReleaseInterval)
+        {
+            return;
+        }
+
+        _lastCodeRelease = Time.GetTimestamp();
+        Log.CodePagesReleased(_setup.Log, CodePages.Release() / 1024);
     }
 
     private async ValueTask<ServerResult> OnProgramExitAsync(ExitReason reason)
@@ -179,20 +224,33 @@ internal sealed partial class ServiceServer : GenServer
         _changed = Time.GetUtcNow();
         _generation++;
         CancelTimers();
-        WriteStatus();
-        if (reason.IsNormal || requested)
+
+        // Announced at once unless the program starts again at once: then the new program is spawned first, and the
+        // exit's log line and the status follow the spawn, so that a crash loop's restart waits for no file write.
+        void Announce()
         {
-            Log.ProgramExited(_setup.Log, pid, Describe(reason));
-        }
-        else
-        {
-            Log.ProgramDied(_setup.Log, pid, Describe(reason));
+            if (reason.IsNormal || requested)
+            {
+                Log.ProgramExited(_setup.Log, pid, Describe(reason));
+            }
+            else
+            {
+                Log.ProgramDied(_setup.Log, pid, Describe(reason));
+            }
         }
 
         if (_once)
         {
             _once = false;
             _wantUp = false;
+        }
+
+        var wait = _config.RestartDelay - Time.GetElapsedTime(_lastStart);
+        var atOnce = RestartsAtOnce(wait);
+        if (!atOnce)
+        {
+            WriteStatus();
+            Announce();
         }
 
         if (_exitWhenDown)
@@ -226,10 +284,9 @@ internal sealed partial class ServiceServer : GenServer
         }
 
         // daemontools' pause, as a policy: the next start comes no sooner than RestartDelay after the last one.
-        var wait = _config.RestartDelay - Time.GetElapsedTime(_lastStart);
         if (wait <= TimeSpan.Zero)
         {
-            await StartProgramAsync().ConfigureAwait(false);
+            await StartProgramAsync(atOnce ? Announce : null).ConfigureAwait(false);
         }
         else
         {
@@ -351,6 +408,11 @@ internal sealed partial class ServiceServer : GenServer
     }
 
     private sealed record RestartDue(int Generation);
+
+    private sealed class ReleaseDue
+    {
+        public static readonly ReleaseDue Instance = new();
+    }
 
     private sealed record KillDue(int Generation);
 

@@ -32,6 +32,23 @@ public class ControlTests
     }
 
     [Fact]
+    public async Task NativeSupervise_GivesBackTheCodeItsStartMapped()
+    {
+        // Starting maps most of the binary (fault-around); once the program runs, supervise unmaps the read-only
+        // pages it holds no private copy of, and keeps a resident set well under the binary's size.
+        await using var d = new SupervisedDir();
+        var foreground = d.StartForeground("-f", "sleep 600");
+        await d.WaitForPidAsync(p => p > 0);
+        var exe = new FileInfo($"/proc/{foreground.Id}/exe").LinkTarget!;
+        var size = new FileInfo(exe).Length;
+        long Resident() => CodeMappings.Select(File.ReadAllText($"/proc/{foreground.Id}/smaps"), exe).Sum(m => m.ResidentBytes);
+        await d.WaitUntilAsync(() => d.Log.Contains("gave back ", StringComparison.Ordinal), "supervise giving back its code pages");
+        Assert.True(Resident() < size / 2, $"supervise's code resident ({Resident()} bytes) is under half of its {size} bytes");
+        d.Control("dx");
+        await SupervisedDir.WaitForExitAsync(foreground.Id);
+    }
+
+    [Fact]
     public async Task NativeSupervise_RunsAsItselfWithNoRuntimeLeftInItsProgramsEnvironment()
     {
         // The native binary needs no re-exec and no runtime variables: its pid is the one started, its name and
