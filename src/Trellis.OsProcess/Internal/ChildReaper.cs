@@ -112,14 +112,18 @@ internal sealed class ChildReaper
                 return false;
             }
 
-            var tracked = new ProgramProcess(pid, fd, spec.KillGroupOnExit, startedAt, onExit);
-            process = tracked;
-            _live.Add(tracked);
-
-            // The pidfd is the program's own wake-up; SIGCHLD stays for groups and orphans. The watch ends when the
-            // program is reaped (whoever reaps it stops the watch before closing the descriptor).
-            tracked.ExitWatch = FdPoller.Shared.Watch(fd, _ => OnPidFdReadable(tracked), closeWhenDone: false);
+            process = new ProgramProcess(pid, fd, spec.KillGroupOnExit, startedAt, onExit);
+            _live.Add(process);
             return true;
+        }
+
+        // The pidfd is the program's own wake-up; SIGCHLD stays for groups and orphans. Watched only now, outside the
+        // lock and after the spawn: a program with a cgroup is spawned by a thread inside that cgroup, and a thread it
+        // created then (the poller's, at the first watch) would stay in it. A program that has exited already makes
+        // the descriptor readable at once.
+        if (process is { } tracked)
+        {
+            tracked.WatchExit(() => OnPidFdReadable(tracked));
         }
 
         // A SIGCHLD may have come before the program was in the list.

@@ -36,7 +36,22 @@ internal sealed class ProgramProcess
     internal int PidFd => _pidFd;
 
     /// <summary>The poller's watch of the pidfd: it ends when the program is reaped, or faults with the poller.</summary>
-    internal Task ExitWatch { get; set; } = Task.CompletedTask;
+    internal Task ExitWatch { get; private set; } = Task.CompletedTask;
+
+    /// <summary>
+    /// Has the poller call <paramref name="onExited"/> when the pidfd becomes readable (the program exited), unless
+    /// the program is reaped already: its descriptor is closed then, and its number may be another's.
+    /// </summary>
+    internal void WatchExit(Func<bool> onExited)
+    {
+        lock (this)
+        {
+            if (!_reaped)
+            {
+                ExitWatch = FdPoller.Shared.Watch(_pidFd, _ => onExited(), closeWhenDone: false);
+            }
+        }
+    }
 
     /// <summary>Completes with the exit reason when the program has been reaped.</summary>
     public Task<ExitReason> Exited => _exited.Task;
