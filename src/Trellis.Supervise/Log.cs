@@ -56,6 +56,6 @@ internal static partial class Log
     [LoggerMessage(116, LogLevel.Information, "alarm sent by {Channel}")]
     public static partial void AlarmSent(ILogger logger, string channel);
 
-    [LoggerMessage(117, LogLevel.Information, "gave back {Kilobytes} KB of code pages that starting had mapped")]
+    [LoggerMessage(117, LogLevel.Information, "giving back {Kilobytes} KB of code pages that starting had mapped")]
     public static partial void CodePagesReleased(ILogger logger, long kilobytes);
 }

@@ -208,8 +208,11 @@ internal sealed partial class ServiceServer : GenServer
             return;
         }
 
+        // Logged before the release: writing the line maps code of its own, which is then given back with the rest.
         _lastCodeRelease = Time.GetTimestamp();
-        Log.CodePagesReleased(_setup.Log, CodePages.Release() / 1024);
+        var pages = CodePages.Find();
+        Log.CodePagesReleased(_setup.Log, pages.ResidentBytes / 1024);
+        pages.Release();
     }
 
     private async ValueTask<ServerResult> OnProgramExitAsync(ExitReason reason)

@@ -42,7 +42,7 @@ public class ControlTests
         var exe = new FileInfo($"/proc/{foreground.Id}/exe").LinkTarget!;
         var size = new FileInfo(exe).Length;
         long Resident() => CodeMappings.Select(File.ReadAllText($"/proc/{foreground.Id}/smaps"), exe).Sum(m => m.ResidentBytes);
-        await d.WaitUntilAsync(() => d.Log.Contains("gave back ", StringComparison.Ordinal), "supervise giving back its code pages");
+        await d.WaitUntilAsync(() => d.Log.Contains("giving back ", StringComparison.Ordinal), "supervise giving back its code pages");
         Assert.True(Resident() < size / 2, $"supervise's code resident ({Resident()} bytes) is under half of its {size} bytes");
         d.Control("dx");
         await SupervisedDir.WaitForExitAsync(foreground.Id);

@@ -13,37 +13,38 @@ namespace Trellis.OsProcess;
 /// giving those pages back leaves them in the page cache (the next use is a minor fault, no disk read) and shrinks the
 /// resident set to what the program goes on using.
 /// </summary>
-public static class CodePages
+public sealed class CodePages
 {
     private const int MadvDontNeed = 4;
+    private readonly List<CodeMapping> _mappings;
+
+    private CodePages(List<CodeMapping> mappings)
+    {
+        _mappings = mappings;
+        ResidentBytes = mappings.Sum(m => m.ResidentBytes);
+    }
+
+    /// <summary>How much of those pages is resident now.</summary>
+    public long ResidentBytes { get; }
 
     /// <summary>
-    /// Unmaps the executable's read-only pages that hold nothing of this process's own: only mappings of the executable
-    /// without write permission and without a private (copy-on-write) page, so nothing written is ever dropped.
+    /// Finds the executable's read-only pages that hold nothing of this process's own: only mappings of the executable
+    /// without write permission and without a private (copy-on-write) page, so that giving them back drops nothing
+    /// written. Anything the caller does between this and <see cref="Release"/> maps pages that are then given back too.
     /// </summary>
-    /// <returns>The resident bytes given back; 0 when nothing was, or /proc could not be read.</returns>
-    public static long Release()
+    /// <returns>The pages; none when /proc could not be read.</returns>
+    public static CodePages Find()
     {
-        string exe;
         char[]? text = null;
         try
         {
-            exe = new FileInfo("/proc/self/exe").LinkTarget ?? string.Empty;
+            var exe = new FileInfo("/proc/self/exe").LinkTarget ?? string.Empty;
             var length = ReadSmaps(ref text);
-            long released = 0;
-            foreach (var mapping in CodeMappings.Select(text.AsSpan(0, length), exe))
-            {
-                if (Libc.madvise((nint)mapping.Start, (nuint)mapping.Length, MadvDontNeed) == 0)
-                {
-                    released += mapping.ResidentBytes;
-                }
-            }
-
-            return released;
+            return new CodePages(CodeMappings.Select(text.AsSpan(0, length), exe));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return 0;
+            return new CodePages([]);
         }
         finally
         {
@@ -54,8 +55,24 @@ public static class CodePages
         }
     }
 
-    // smaps is ASCII; read into pooled buffers, so that a release allocates next to nothing (its text is some 60 KB,
-    // which as one string would land on the large-object heap).
+    /// <summary>Unmaps the pages found (<c>madvise(MADV_DONTNEED)</c>); they stay in the page cache.</summary>
+    /// <returns>The resident bytes given back, as found.</returns>
+    public long Release()
+    {
+        long released = 0;
+        foreach (var mapping in _mappings)
+        {
+            if (Libc.madvise((nint)mapping.Start, (nuint)mapping.Length, MadvDontNeed) == 0)
+            {
+                released += mapping.ResidentBytes;
+            }
+        }
+
+        return released;
+    }
+
+    // smaps is ASCII; read into pooled buffers, so that finding the pages allocates next to nothing (the text is some
+    // 60 KB, which as one string would land on the large-object heap).
     private static int ReadSmaps([NotNull] ref char[]? text)
     {
         var bytes = ArrayPool<byte>.Shared.Rent(64 * 1024);
@@ -73,7 +90,7 @@ public static class CodePages
                     bytes = larger;
                 }
 
-                // procfs has no file offset of its own meaning: reading on from what was read is what it serves.
+                // procfs serves a file read on from where the last read ended.
                 var read = RandomAccess.Read(handle, bytes.AsSpan(length), length);
                 if (read == 0)
                 {
