@@ -7,11 +7,12 @@ using Trellis.OsProcess.Native;
 namespace Trellis.OsProcess.Internal;
 
 /// <summary>
-/// The one reaper of a .NET process that runs programs. SIGCHLD wakes a single loop, which waits for each tracked
-/// program through its pidfd (<c>waitid(P_PIDFD, WNOHANG)</c>) and for orphans of each tracked group
+/// The one reaper of a .NET process that runs programs. Each tracked program's pidfd is in the fd poller's epoll set:
+/// when the program exits, the poller's thread reaps it (<c>waitid(P_PIDFD, WNOHANG)</c>) and tells its owner. SIGCHLD
+/// wakes a single loop, which sweeps the same way and waits for orphans of each tracked group
 /// (<c>waitpid(-pgid, WNOHANG)</c>); it never calls <c>waitpid(-1)</c>, so <see cref="System.Diagnostics.Process"/> keeps
-/// working beside it (it looks at any child only with WNOWAIT, which reaps nothing). The process is made a child subreaper, so a program's orphaned grandchildren come back here.
-/// Idle, it uses no CPU: there is no polling.
+/// working beside it (it looks at any child only with WNOWAIT, which reaps nothing). The process is made a child
+/// subreaper, so a program's orphaned grandchildren come back here. Idle, it uses no CPU: there is no polling.
 /// </summary>
 internal sealed class ChildReaper
 {
