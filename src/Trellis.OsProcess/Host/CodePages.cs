@@ -24,7 +24,7 @@ public sealed class CodePages
         ResidentBytes = mappings.Sum(m => m.ResidentBytes);
     }
 
-    /// <summary>How much of those pages is resident now.</summary>
+    /// <summary>How much of those pages was resident when they were found.</summary>
     public long ResidentBytes { get; }
 
     /// <summary>
@@ -55,7 +55,11 @@ public sealed class CodePages
         }
     }
 
-    /// <summary>Unmaps the pages found (<c>madvise(MADV_DONTNEED)</c>); they stay in the page cache.</summary>
+    /// <summary>
+    /// Unmaps the pages found (<c>madvise(MADV_DONTNEED)</c>); they stay in the page cache. Sound as long as nothing
+    /// makes a read-only page of the executable writable in between: the loader and the runtime do that only while the
+    /// process starts (relocations, the stack-protector cookie), and the executable's mappings never move.
+    /// </summary>
     /// <returns>The resident bytes given back, as found.</returns>
     public long Release()
     {
