@@ -67,7 +67,7 @@ public sealed class CodePagesTests
         Assert.Equal(pages.ResidentBytes, pages.Release());
         Assert.True(Resident(exe) < before, "the executable's resident pages shrank");
 
-        // Everything still runs: a program is spawned and reaped through the same process's code.
+        // The process runs on through code whose pages were given back, and a second release is harmless.
         var stat = ProcessStat.Of(Environment.ProcessId);
         Assert.NotNull(stat);
         Assert.True(CodePages.Find().Release() >= 0);

@@ -35,12 +35,10 @@ internal sealed class ProgramProcess
 
     internal int PidFd => _pidFd;
 
-    /// <summary>The poller's watch of the pidfd: it ends when the program is reaped, or faults with the poller.</summary>
-    internal Task ExitWatch { get; private set; } = Task.CompletedTask;
-
     /// <summary>
     /// Has the poller call <paramref name="onExited"/> when the pidfd becomes readable (the program exited), unless
-    /// the program is reaped already: its descriptor is closed then, and its number may be another's.
+    /// the program is reaped already: its descriptor is closed then, and its number may be another's. The watch's task
+    /// is not kept: it ends when the program is reaped, and should the poller fail, the SIGCHLD sweep still reaps.
     /// </summary>
     internal void WatchExit(Func<bool> onExited)
     {
@@ -48,7 +46,7 @@ internal sealed class ProgramProcess
         {
             if (!_reaped)
             {
-                ExitWatch = FdPoller.Shared.Watch(_pidFd, _ => onExited(), closeWhenDone: false);
+                _ = FdPoller.Shared.Watch(_pidFd, _ => onExited(), closeWhenDone: false);
             }
         }
     }
