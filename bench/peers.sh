@@ -4,6 +4,7 @@
 #   bench/peers.sh            full sizes (10,000 crashes, 100,000 calls, 2,000,000 messages), a few minutes
 #   bench/peers.sh --quick    a tenth of that
 #   bench/peers.sh --rounds 9 more rounds, for a noisy machine
+#   bench/peers.sh --warmup 10   warm up for 10 s instead of 5 (tenth-size rounds, until every path is at its last tier)
 #   bench/peers.sh --only crash,messages   some of the workloads (crash, spawn, call, start_child, messages)
 set -euo pipefail
 cd "$(dirname "$0")/.."

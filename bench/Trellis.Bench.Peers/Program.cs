@@ -1,11 +1,13 @@
+using System.Diagnostics;
 using System.Globalization;
 using Trellis.Bench.Peers;
 
 // Trellis beside Akka.NET and Proto.Actor: the same workloads, in one process, in one run; each figure is the median
-// of the rounds, and the peers take turns within a round. Usage: bench/peers.sh [--quick] [--rounds N] [--only W,...]
+// of the rounds, and the peers take turns within a round. Usage: bench/peers.sh [--quick] [--rounds N] [--warmup S] [--only W,...]
 string[] workloads = ["crash", "spawn", "call", "start_child", "messages"];
 var quick = args.Contains("--quick");
 var rounds = 5;
+var warmup = 5.0;
 var only = workloads.ToHashSet();
 for (var i = 0; i < args.Length; i++)
 {
@@ -19,9 +21,14 @@ for (var i = 0; i < args.Length; i++)
         only = picked.ToHashSet();
         i++;
     }
+    else if (args[i] == "--warmup" && i + 1 < args.Length && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var w) && w >= 0)
+    {
+        warmup = w;
+        i++;
+    }
     else if (args[i] != "--quick")
     {
-        Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: Trellis.Bench.Peers [--quick] [--rounds N] [--only {string.Join(",", workloads)}]");
+        Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: Trellis.Bench.Peers [--quick] [--rounds N] [--warmup SECONDS] [--only {string.Join(",", workloads)}]");
         return 2;
     }
 }
@@ -32,11 +39,25 @@ Console.WriteLine($"Trellis, Akka.NET 1.5.74 and Proto.Actor 1.8.0 ({(quick ? "q
 Func<IPeer>[] makers = [() => new TrellisPeer(), () => new AkkaPeer(), () => new ProtoPeer()];
 var figures = new Dictionary<string, Dictionary<string, List<double>>>();
 
-// A warm-up round at a tenth of the sizes: every path is compiled and tiered up before it is measured.
-await RunRoundAsync(sizes.Tenth(), 0, record: false);
+// Warm-up rounds at a tenth of the sizes, for at least `warmup` seconds: the runtime tiers a method up only after
+// 100 ms without new tier-0 code, then again after profiling it, so one short round left the first measured rounds
+// running tier-0 code (a crash took twice as long in rounds 1 to 4 as in round 5, for every peer).
+var warmupStarted = Stopwatch.GetTimestamp();
+var warmupRounds = 0;
+do
+{
+    await RunRoundAsync(sizes.Tenth(), warmupRounds++, record: false);
+}
+while (Stopwatch.GetElapsedTime(warmupStarted).TotalSeconds < warmup);
+
+Console.WriteLine($"warm-up: {warmupRounds} round(s) at a tenth of the sizes, {Stopwatch.GetElapsedTime(warmupStarted).TotalSeconds:0.0} s");
 for (var round = 0; round < rounds; round++)
 {
     await RunRoundAsync(sizes, round, record: true);
+    if (only.Contains("crash"))
+    {
+        Add("floor", "throw_p50_us", ThrowFloor.Measure(sizes.Crashes));
+    }
 }
 
 (string Key, string What, bool LowerIsBetter, double TargetVsProto)[] rows =
@@ -72,6 +93,12 @@ foreach (var (key, what, lower, target) in rows)
     var met = Ratio(a) <= 1.0 && Ratio(p) <= target;
     missed += met ? 0 : 1;
     Console.WriteLine($"| {what} | {Fmt(t)} | {Fmt(a)} | {Fmt(p)} | {Ratio(a):0.00}x | {Ratio(p):0.00}x | <= 1.0x / <= {target:0.0}x | {(met ? "yes" : "no")} |");
+}
+
+if (only.Contains("crash"))
+{
+    Console.WriteLine();
+    Console.WriteLine($"Every crash pays for one exception: in this run a bare throw caught one frame up took {Fmt(Median("floor", "throw_p50_us"))} us (p50, no actors).");
 }
 
 Console.WriteLine();
