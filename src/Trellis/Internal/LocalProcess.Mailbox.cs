@@ -86,6 +86,42 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         return true;
     }
 
+    /// <summary>
+    /// Puts a local caller's call in the mailbox. When it goes to a waiting receive of a server that takes calls on its
+    /// callers' threads, the server runs on this thread (<see cref="Slice.TryRunCallee"/>) instead of being queued.
+    /// False if the process is dead.
+    /// </summary>
+    internal bool EnqueueCall(CallRequest call)
+    {
+        ITimer? timer = null;
+        lock (_outbox.Gate)
+        {
+            if (_exitReason is not null)
+            {
+                return false;
+            }
+
+            if (!EnqueueLocked(call, cast: false, ref timer))
+            {
+                return true;
+            }
+        }
+
+        timer?.Dispose();
+        if (!TakesCallsInline || !Slice.TryRunCallee(this, call))
+        {
+            Wake(call);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Set by a server's loop (a GenServer's) that leaves its caller's thread before anything but the call it was
+    /// given: it may then run on the thread of a caller that waits for it (<see cref="Slice.TryRunCallee"/>).
+    /// </summary>
+    internal bool TakesCallsInline { get; set; }
+
     /// <summary>Returns true when the message went to the waiting receive, which the caller must then complete outside the lock.</summary>
     private bool EnqueueLocked(object message, ref ITimer? timer) => EnqueueLocked(message, cast: false, ref timer);
 

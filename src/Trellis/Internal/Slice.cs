@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Trellis.Internal;
 
 /// <summary>
@@ -11,6 +13,9 @@ internal static class Slice
 {
     [ThreadStatic]
     private static LocalProcess? t_process;
+
+    [ThreadStatic]
+    private static CallRequest? t_callee;
 
     [ThreadStatic]
     private static CallRequest? t_call;
@@ -40,10 +45,50 @@ internal static class Slice
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="server"/>'s waiting receive with <paramref name="call"/> on this thread, its caller's, which
+    /// would otherwise only wait for the answer: a call to an idle server then costs no thread-pool hop at all. The
+    /// server's code runs in its own execution context (its loop's state machine restores the one it captured), so a
+    /// caller's async-local values neither reach it nor come back. Not for a caller with a synchronization context or a
+    /// task scheduler of its own (the server's awaits would post to them), never nested, and only for the one message:
+    /// the server's loop goes to the thread pool before anything else (<see cref="RunsForCaller"/>). False when the
+    /// server must be queued.
+    /// </summary>
+    public static bool TryRunCallee(LocalProcess server, CallRequest call)
+    {
+        if (t_callee is not null
+            || SynchronizationContext.Current is not null
+            || TaskScheduler.Current != TaskScheduler.Default)
+        {
+            return false;
+        }
+
+        Debug.Assert(!server.Sync.IsHeldByCurrentThread, "a server runs on its caller's thread outside its lock");
+        var outer = t_process;
+        (t_process, t_callee) = (server, call);
+        try
+        {
+            server.ResumeHere(call);
+        }
+        finally
+        {
+            (t_process, t_callee) = (outer, null);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="server"/> runs on the thread of a caller that waits for it (<see cref="TryRunCallee"/>):
+    /// its loop then leaves for the thread pool before its next message, continuation or terminate.
+    /// </summary>
+    public static bool RunsForCaller(LocalProcess server) => t_callee is not null && ReferenceEquals(t_process, server);
+
     /// <summary>Holds an answer of <paramref name="server"/> to the end of its slice; false when it must go now.</summary>
     public static bool TryDefer(LocalProcess server, CallRequest call, object? reply)
     {
-        if (!ReferenceEquals(t_process, server) || t_call is not null || !server.LooksIdle)
+        // On a caller's thread, the caller runs when the server parks anyway; any other caller is queued as usual.
+        if (!ReferenceEquals(t_process, server) || t_call is not null || t_callee is not null || !server.LooksIdle)
         {
             return false;
         }

@@ -162,12 +162,21 @@ public abstract partial class GenServer
         TimeProvider time;
         if (server.Process is { } process)
         {
-            if (!process.Enqueue(call))
+            time = process.Node.TimeProvider;
+            var sent = time.GetTimestamp();
+            if (!process.EnqueueCall(call))
             {
                 return ValueTask.FromException<object?>(new CallException(server, request, ExitReason.NoProc));
             }
 
-            time = process.Node.TimeProvider;
+            if (call.IsDone)
+            {
+                // The server answered (or exited) on this thread. As in OTP, an answer later than the timeout is not
+                // seen: the caller had timed out first.
+                return wait != Timeout.InfiniteTimeSpan && time.GetElapsedTime(sent) >= wait
+                    ? ValueTask.FromException<object?>(new CallException(server, request, ExitReason.Timeout))
+                    : call.AsValueTask();
+            }
         }
         else if (server.Remote is { } remote)
         {

@@ -104,6 +104,7 @@ public abstract partial class GenServer
         }
 
         _syncCast = CastIsSynchronous();
+        process.TakesCallsInline = true;
         SignalStarted(StartResult.Ok(Self));
 
         // Leave the starter's thread: the start has returned, the server's own work goes on elsewhere.
@@ -124,6 +125,13 @@ public abstract partial class GenServer
 
         while (true)
         {
+            // On a caller's thread for its call (Slice.TryRunCallee), the loop handles that call only, then goes to the
+            // thread pool before a continuation or a next message: the caller waits for nothing but its own answer.
+            if (Slice.RunsForCaller(process) && (continuation is not null || !process.LooksIdle))
+            {
+                await Task.Yield();
+            }
+
             ServerResult result;
             try
             {
@@ -157,6 +165,12 @@ public abstract partial class GenServer
 
             if (result.Action == ServerAction.Stop)
             {
+                if (Slice.RunsForCaller(process))
+                {
+                    // Its answer, if any, is given: terminate runs on the thread pool, not on the caller's thread.
+                    await Task.Yield();
+                }
+
                 await StopWithAsync(process, result.StopReason!).ConfigureAwait(false);
                 return;
             }
