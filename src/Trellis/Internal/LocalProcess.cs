@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Trellis.Internal;
 
 /// <summary>
@@ -23,6 +25,11 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
 
     // What the next slice hands to the waiting receive: set by the one waker of each wait, read by that slice.
     private object? _resume;
+
+    // The loop's continuation while it yields to its own work item (SliceYield), handed over with YieldSentinel.
+    private Action? _yielded;
+
+    private static readonly object YieldSentinel = new();
 
     internal LocalProcess(Node node, Func<ProcessContext, ValueTask> body)
     {
@@ -125,8 +132,27 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         Slice.Run(this, value);
     }
 
-    /// <summary>Resumes the waiting receive, inside the current slice (<see cref="Slice.Run"/>).</summary>
-    internal void ResumeHere(object? value) => _waiter.SetResult(value);
+    /// <summary>Resumes the waiting receive, or the loop that yielded (<see cref="SliceYield"/>), inside the current slice (<see cref="Slice.Run"/>).</summary>
+    internal void ResumeHere(object? value)
+    {
+        if (ReferenceEquals(value, YieldSentinel))
+        {
+            var continuation = _yielded!;
+            _yielded = null;
+            continuation();
+            return;
+        }
+
+        _waiter.SetResult(value);
+    }
+
+    /// <summary>The process's own: goes on with <paramref name="continuation"/> in its own work item (it waits for nothing, so no waker can queue it too).</summary>
+    internal void QueueYielded(Action continuation)
+    {
+        Debug.Assert(_yielded is null && (Volatile.Read(ref _flags) & FlagWaiting) == 0, "a process that yields neither waits nor has yielded already");
+        _yielded = continuation;
+        Wake(YieldSentinel);
+    }
 
     /// <summary>
     /// Hands a value to the waiting receive (a message, a timeout's null, the dead sentinel): the process is queued, and

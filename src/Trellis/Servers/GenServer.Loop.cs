@@ -120,7 +120,7 @@ public abstract partial class GenServer
     {
         if (yieldFirst)
         {
-            await Task.Yield();
+            await new SliceYield(process);
         }
 
         while (true)
@@ -129,7 +129,7 @@ public abstract partial class GenServer
             // thread pool before a continuation or a next message: the caller waits for nothing but its own answer.
             if (Slice.RunsForCaller(process) && (continuation is not null || !process.LooksIdle))
             {
-                await Task.Yield();
+                await new SliceYield(process);
             }
 
             ServerResult result;
@@ -168,7 +168,7 @@ public abstract partial class GenServer
                 if (Slice.RunsForCaller(process))
                 {
                     // Its answer, if any, is given: terminate runs on the thread pool, not on the caller's thread.
-                    await Task.Yield();
+                    await new SliceYield(process);
                 }
 
                 await StopWithAsync(process, result.StopReason!).ConfigureAwait(false);
