@@ -81,6 +81,31 @@ public class InlineCallTests
     }
 
     [Fact]
+    public async Task AServerThatCrashesOnItsCallersThread_IsRestarted_AndItsSupervisorAnswersNext()
+    {
+        // The crash ends the server on the caller's thread, and its supervisor runs there too (Wakes): nothing it
+        // answers next may be held for a hand-over that never comes.
+        await using var probe = new Probe();
+        var gates = new Gates();
+        gates.Answered.Set();
+        var flags = new SupervisorFlags { Intensity = 100, Period = TimeSpan.FromSeconds(60) };
+        var supervisor = await probe.StartSupervisorAsync(flags, ChildSpec.ForServer("w", () => new Server(gates), name: "inline.w"));
+        await Task.Run(async () =>
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var server = probe.Node.WhereIs("inline.w");
+                await WarmAsync(server);
+                var error = await Assert.ThrowsAsync<CallException>(async () => await GenServer.CallAsync(server, "die"));
+                Assert.Equal(ExitReasonKind.Exception, error.Reason.Kind);
+                Assert.Equal(1, (await Supervisor.CountChildrenAsync(supervisor).AsTask().WaitAsync(Probe.Deadline)).Active);
+                Assert.NotEqual(server, probe.Node.WhereIs("inline.w"));
+            }
+        }).WaitAsync(Probe.Deadline);
+        Assert.Equal(20, (await Supervisor.WhichChildrenAsync(supervisor)).Single().Restarts);
+    }
+
+    [Fact]
     public async Task ManyCallersOfOneServer_AreEachAnsweredOnce()
     {
         await using var probe = new Probe();
@@ -147,6 +172,8 @@ public class InlineCallTests
                     return Reply("ok").WithContinue("block");
                 case "then stop":
                     return Stop(ExitReason.Normal, "ok");
+                case "die":
+                    throw new InvalidOperationException("died on the caller's thread");
                 default:
                     return Reply(request);
             }

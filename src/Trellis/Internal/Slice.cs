@@ -14,8 +14,9 @@ internal static class Slice
     [ThreadStatic]
     private static LocalProcess? t_process;
 
+    // The server running on its caller's thread (TryRunCallee), while it does: none is nested in another.
     [ThreadStatic]
-    private static CallRequest? t_callee;
+    private static LocalProcess? t_callee;
 
     [ThreadStatic]
     private static CallRequest? t_call;
@@ -65,7 +66,7 @@ internal static class Slice
 
         Debug.Assert(!server.Sync.IsHeldByCurrentThread, "a server runs on its caller's thread outside its lock");
         var outer = t_process;
-        (t_process, t_callee) = (server, call);
+        (t_process, t_callee) = (server, server);
         try
         {
             server.ResumeHere(call);
@@ -82,12 +83,13 @@ internal static class Slice
     /// Whether <paramref name="server"/> runs on the thread of a caller that waits for it (<see cref="TryRunCallee"/>):
     /// its loop then leaves for the thread pool before its next message, continuation or terminate.
     /// </summary>
-    public static bool RunsForCaller(LocalProcess server) => t_callee is not null && ReferenceEquals(t_process, server);
+    public static bool RunsForCaller(LocalProcess server) => ReferenceEquals(t_callee, server) && ReferenceEquals(t_process, server);
 
     /// <summary>Holds an answer of <paramref name="server"/> to the end of its slice; false when it must go now.</summary>
     public static bool TryDefer(LocalProcess server, CallRequest call, object? reply)
     {
-        // On a caller's thread, the caller runs when the server parks anyway; any other caller is queued as usual.
+        // Not while a server runs on its caller's thread: that caller runs when the server parks anyway, and nothing
+        // would hand over an answer held by a process the server's exit runs there (Wakes).
         if (!ReferenceEquals(t_process, server) || t_call is not null || t_callee is not null || !server.LooksIdle)
         {
             return false;
