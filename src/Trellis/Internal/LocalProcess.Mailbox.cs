@@ -67,22 +67,16 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     private bool Enqueue(object message, bool cast)
     {
-        ITimer? timer = null;
-        lock (_outbox.Gate)
+        if (!Put(message, cast, out var handed))
         {
-            if (_exitReason is not null)
-            {
-                return false;
-            }
-
-            if (!EnqueueLocked(message, cast, ref timer))
-            {
-                return true;
-            }
+            return false;
         }
 
-        timer?.Dispose();
-        Wake(message);
+        if (handed)
+        {
+            Wake(message);
+        }
+
         return true;
     }
 
@@ -93,26 +87,38 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// </summary>
     internal bool EnqueueCall(CallRequest call)
     {
+        if (!Put(call, cast: false, out var handed))
+        {
+            return false;
+        }
+
+        if (handed && (!TakesCallsInline || !Slice.TryRunCallee(this, call)))
+        {
+            Wake(call);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Puts a message in the mailbox, or hands it to the waiting receive (<paramref name="handed"/>: the caller must
+    /// then resume that receive, once). False if the process is dead.
+    /// </summary>
+    private bool Put(object message, bool cast, out bool handed)
+    {
         ITimer? timer = null;
         lock (_outbox.Gate)
         {
             if (_exitReason is not null)
             {
+                handed = false;
                 return false;
             }
 
-            if (!EnqueueLocked(call, cast: false, ref timer))
-            {
-                return true;
-            }
+            handed = EnqueueLocked(message, cast, ref timer);
         }
 
         timer?.Dispose();
-        if (!TakesCallsInline || !Slice.TryRunCallee(this, call))
-        {
-            Wake(call);
-        }
-
         return true;
     }
 
