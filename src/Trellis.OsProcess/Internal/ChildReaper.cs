@@ -179,8 +179,24 @@ internal sealed class ChildReaper
 
     // The program's pidfd became readable: it has exited. Reaped here, on the poller's thread, its owner hears of it
     // without waiting for SIGCHLD to travel through the runtime's signal thread and the reaper's loop; the loop still
-    // runs a sweep after it, for the program's group and any orphan.
+    // runs a sweep after it, for the program's group and any orphan. A failure goes where the loop's goes, so the
+    // watch itself never faults (ProgramProcess.WatchExit keeps no task to observe).
     private bool OnPidFdReadable(ProgramProcess p)
+    {
+        try
+        {
+            return ReapReadable(p);
+        }
+#pragma warning disable CA1031 // As the loop's: the reaper must outlive any one failure; the failure goes to the programs it concerns.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            FailAll(ex);
+            return false;
+        }
+    }
+
+    private bool ReapReadable(ProgramProcess p)
     {
         ExitReason? reason = null;
         lock (_lock)

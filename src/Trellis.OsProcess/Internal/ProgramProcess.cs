@@ -38,7 +38,8 @@ internal sealed class ProgramProcess
     /// <summary>
     /// Has the poller call <paramref name="onExited"/> when the pidfd becomes readable (the program exited), unless
     /// the program is reaped already: its descriptor is closed then, and its number may be another's. The watch's task
-    /// is not kept: it ends when the program is reaped, and should the poller fail, the SIGCHLD sweep still reaps.
+    /// is not kept: it ends when the program is reaped, <paramref name="onExited"/> never throws (the reaper sends its
+    /// failures to the programs), and should the poller itself fail, the SIGCHLD sweep still reaps.
     /// </summary>
     internal void WatchExit(Func<bool> onExited)
     {
