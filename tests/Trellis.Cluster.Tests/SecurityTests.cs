@@ -125,7 +125,8 @@ public sealed record Pki(string CaFile, string ServerCertFile, string ServerKeyF
             request.CertificateExtensions.Add(names.Build());
         }
 
-        using var cert = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(12));
+        // Within the CA's own validity: a leaf may not outlive its issuer (taking UtcNow again could be a second later).
+        using var cert = request.Create(ca, ca.NotBefore, ca.NotAfter, RandomNumberGenerator.GetBytes(12));
         File.WriteAllText(certFile, cert.ExportCertificatePem());
         File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
         File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
