@@ -21,7 +21,7 @@ public static class ClusterSupervisor
     /// <param name="node">The owning node.</param>
     /// <param name="spec">The supervisor.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>Ok with the supervisor's pid (standing by, on a standby node that found it owned); an error <c>{already_started, Node}</c> when a live node owns it, or <c>{shutdown, {failed_to_start_child, Id, Reason}}</c>.</returns>
+    /// <returns>Ok with the supervisor's pid (standing by, on a standby node that found it owned); an error <c>{already_started, Node}</c> when a live node owns it, <c>{shutdown, fenced}</c> while this node is fenced, <c>{unavailable, Detail}</c> when etcd does not answer, or <c>{shutdown, {failed_to_start_child, Id, Reason}}</c>.</returns>
     public static ValueTask<StartResult> StartAsync(ClusterNode node, ClusterSupervisorSpec spec, CancellationToken cancellationToken = default)
     {
         Check(node, spec);

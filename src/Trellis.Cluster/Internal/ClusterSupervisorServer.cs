@@ -113,9 +113,16 @@ internal sealed partial class ClusterSupervisorServer : GenServer
             }
 
             var owner = kvs.Count > 0 ? RecordCodec.Owner(kvs[0].Value) : null;
-            if (attempt == 0 && owner?.Node == Core.Name && kvs[0].Lease != Core.Lease && await DropStaleOwnerAsync(kvs[0]).ConfigureAwait(false))
+            if (owner?.Node == Core.Name && kvs[0].Lease != Core.Lease)
             {
-                continue;
+                if (attempt < 3)
+                {
+                    // Gone by now or not (the old lease's revocation at rejoin races this), the campaign reads it again.
+                    await DropStaleOwnerAsync(kvs[0]).ConfigureAwait(false);
+                    continue;
+                }
+
+                return (0, null, ExitReason.Of(Terms.TupleTerm(new Atom("unavailable"), "stale_owner")));
             }
 
             return (0, owner, null);
@@ -125,9 +132,9 @@ internal sealed partial class ClusterSupervisorServer : GenServer
     /// <summary>
     /// The owner key is this node's own, under a lease of an earlier incarnation (it fenced itself and rejoined while
     /// etcd kept the old lease alive): nothing of that incarnation acts any more, so its key is deleted (if unchanged)
-    /// rather than waited out. True when it is gone.
+    /// rather than waited out. A failure is not reported: the campaign reads the key again either way.
     /// </summary>
-    private async Task<bool> DropStaleOwnerAsync(Mvccpb.KeyValue stale)
+    private async Task DropStaleOwnerAsync(Mvccpb.KeyValue stale)
     {
         var txn = new TxnRequest();
         txn.Compare.Add(EtcdStore.CreatedAt(Core.Keys.Owner(Id), stale.CreateRevision));
@@ -135,11 +142,11 @@ internal sealed partial class ClusterSupervisorServer : GenServer
         try
         {
             using var bounded = new CancellationTokenSource(Core.Store.Timeout);
-            return (await Core.Store.TxnAsync(txn, bounded.Token).ConfigureAwait(false)).Succeeded;
+            await Core.Store.TxnAsync(txn, bounded.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RpcException or OperationCanceledException)
         {
-            return false;
+            // The next read says whether it went.
         }
     }
 
