@@ -9,34 +9,49 @@ public sealed class PolicyTests
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(8);
 
     [Theory]
-    [InlineData(0.0, false, "SendTick")]
-    [InlineData(0.0, true, "None")]
-    [InlineData(5.9, true, "None")]
-    [InlineData(5.9, false, "SendTick")]
-    [InlineData(6.0, true, "Down")]
-    [InlineData(30.0, false, "Down")]
-    public void Tick_DownAfterThreeQuartersOfSilence_ElseTickWhenIdle(double silentSeconds, bool sent, string expected) =>
-        Assert.Equal(expected, TickPolicy.Decide(TimeSpan.FromSeconds(silentSeconds), sent, Tick).ToString());
+    [InlineData(0.0, true, false, "SendTick")]
+    [InlineData(0.0, true, true, "None")]
+    [InlineData(0.0, false, false, "None")]
+    [InlineData(5.9, true, true, "None")]
+    [InlineData(5.9, true, false, "SendTick")]
+    [InlineData(5.9, false, false, "None")]
+    [InlineData(6.0, true, true, "Down")]
+    [InlineData(6.0, false, false, "Down")]
+    [InlineData(30.0, true, false, "Down")]
+    public void Tick_DownAfterThreeQuartersOfSilence_ElseTickWhenDueAndIdle(double silentSeconds, bool due, bool sent, string expected) =>
+        Assert.Equal(expected, TickPolicy.Decide(TimeSpan.FromSeconds(silentSeconds), due, sent, Tick).ToString());
 
     [Fact]
-    public void Tick_ChecksEveryQuarter_SoASilentPeerIsDownWithinTheTickTime()
+    public void Tick_ChecksEveryEighth_SoASilentPeerIsDownWithinSevenEighthsOfTheTickTime()
     {
         var interval = TickPolicy.Interval(Tick);
-        Assert.Equal(TimeSpan.FromSeconds(2), interval);
-        // Silence begins just after a check: the first check at or past 3/4 comes at most one interval later.
+        Assert.Equal(TimeSpan.FromSeconds(1), interval);
+        // Silence begins anywhere between two checks (just after one is the worst): the first check at or past 3/4
+        // comes at most one interval later, whatever the phase of the peer's timer against ours.
         var worst = TimeSpan.Zero;
-        for (var offset = 0.01; offset < interval.TotalSeconds; offset += 0.25)
+        var best = TimeSpan.MaxValue;
+        for (var offset = 0.01; offset < interval.TotalSeconds; offset += 0.05)
         {
             var check = interval - TimeSpan.FromSeconds(offset);
-            while (TickPolicy.Decide(check, sentSinceLastCheck: true, Tick) != TickAction.Down)
+            while (TickPolicy.Decide(check, tickDue: false, sentSinceLastTick: true, Tick) != TickAction.Down)
             {
                 check += interval;
             }
 
             worst = check > worst ? check : worst;
+            best = check < best ? check : best;
         }
 
-        Assert.True(worst <= Tick, $"declared down after {worst} of silence");
+        Assert.True(worst <= Tick * 7 / 8, $"declared down after {worst} of silence");
+        Assert.True(best >= Tick * 3 / 4, $"declared down after only {best} of silence");
+    }
+
+    [Fact]
+    public void Tick_IsDueAtEverySecondFiring_SoAnIdleConnectionTicksEachQuarter()
+    {
+        var firingsPerTickTime = (int)(Tick / TickPolicy.Interval(Tick));
+        var due = Enumerable.Range(1, firingsPerTickTime).Where(TickPolicy.TickDue).ToList();
+        Assert.Equal([2, 4, 6, 8], due);
     }
 
     [Fact]

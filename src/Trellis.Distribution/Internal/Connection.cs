@@ -21,7 +21,10 @@ internal sealed class Connection : IDisposable
     private readonly SemaphoreSlim _doorbell = new(0, 1);
     private ITimer? _ticker;
     private long _lastReceived;
-    private int _sentSinceCheck;
+    private int _sentSinceTick;
+
+    // The timer's firings so far: a tick is due at every second one (TickPolicy).
+    private int _checks;
     private int _writing;
     private bool _inline;
     private FrameBuffer _batch = new(64 * 1024);
@@ -94,7 +97,7 @@ internal sealed class Connection : IDisposable
     /// </summary>
     public void Ring()
     {
-        Volatile.Write(ref _sentSinceCheck, 1);
+        Volatile.Write(ref _sentSinceTick, 1);
         if (Interlocked.Exchange(ref _writing, 1) != 0)
         {
             return;
@@ -219,8 +222,9 @@ internal sealed class Connection : IDisposable
         }
 
         var silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived));
-        var sent = Interlocked.Exchange(ref _sentSinceCheck, 0) != 0;
-        switch (TickPolicy.Decide(silent, sent, _tickTime))
+        var due = TickPolicy.TickDue(Interlocked.Increment(ref _checks));
+        var sent = due && Interlocked.Exchange(ref _sentSinceTick, 0) != 0;
+        switch (TickPolicy.Decide(silent, due, sent, _tickTime))
         {
             case TickAction.Down:
                 Close($"nothing received for {silent.TotalSeconds:0.0} s (tick time {_tickTime.TotalSeconds:0.#} s)");
