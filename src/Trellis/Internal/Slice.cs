@@ -57,9 +57,7 @@ internal static class Slice
     /// </summary>
     public static bool TryRunCallee(LocalProcess server, CallRequest call)
     {
-        if (t_callee is not null
-            || SynchronizationContext.Current is not null
-            || TaskScheduler.Current != TaskScheduler.Default)
+        if (!CanRunCallee)
         {
             return false;
         }
@@ -78,6 +76,13 @@ internal static class Slice
 
         return true;
     }
+
+    /// <summary>
+    /// Whether a call made on this thread may run its server here (<see cref="TryRunCallee"/>): no server runs here
+    /// for its caller already, and the caller has neither a synchronization context nor a task scheduler of its own.
+    /// </summary>
+    public static bool CanRunCallee =>
+        t_callee is null && SynchronizationContext.Current is null && TaskScheduler.Current == TaskScheduler.Default;
 
     /// <summary>
     /// Whether <paramref name="server"/> runs on the thread of a caller that waits for it (<see cref="TryRunCallee"/>):
