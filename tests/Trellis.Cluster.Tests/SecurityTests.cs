@@ -84,8 +84,12 @@ public sealed class SecurityTests : IDisposable
         var bad = cluster.Options(2);
         bad.EtcdUser = "root";
         bad.EtcdPasswordFile = wrong;
+        var joining = System.Diagnostics.Stopwatch.StartNew();
         var refused = await Assert.ThrowsAsync<ClusterUnavailableException>(() => cluster.AddAsync("bad", options: bad));
+        Assert.Contains("refused the join", refused.Message, StringComparison.Ordinal);
         Assert.Contains("authentication failed", refused.Message, StringComparison.Ordinal);
+        // A refusal is not retried until the lease's time to live has passed, as a busy etcd's timeouts are.
+        Assert.True(joining.Elapsed < bad.LeaseTtl, $"refused after {joining.Elapsed}");
         Assert.False(b.IsFenced);
     }
 

@@ -101,9 +101,19 @@ internal sealed partial class ClusterCore : IAsyncDisposable
     }
 
     /// <summary>
+    /// Whether etcd refused the node itself (a wrong user or password, no credentials, no permission), not a request
+    /// it was too busy for. A token refused again after the interceptor's one fresh authentication counts too.
+    /// </summary>
+    private static bool IsRefusal(RpcException e) =>
+        e.StatusCode == StatusCode.PermissionDenied
+        || EtcdToken.IsAuthError(e)
+        || e.Status.Detail.Contains("authentication failed", StringComparison.Ordinal);
+
+    /// <summary>
     /// Joins: a lease, the member key under it, the current state of the cluster's keys, and the watch from there. Each
     /// request is bounded by the request timeout; a failed attempt is tried again until the lease's time to live has
-    /// passed (the first connection to etcd can take longer than one request under load), then the join fails.
+    /// passed (the first connection to etcd can take longer than one request under load), then the join fails. A
+    /// refusal (a wrong password, say) fails it at once.
     /// </summary>
     public async Task JoinAsync(CancellationToken cancellationToken)
     {
@@ -115,6 +125,11 @@ internal sealed partial class ClusterCore : IAsyncDisposable
             {
                 revision = await JoinOnceAsync(cancellationToken).ConfigureAwait(false);
                 break;
+            }
+            catch (RpcException e) when (IsRefusal(e))
+            {
+                // Trying again until the TTL would only hide it behind a timeout.
+                throw new ClusterUnavailableException($"etcd at {Options.Endpoints} refused the join: {e.Status.StatusCode} ({e.Status.Detail})", e);
             }
             catch (Exception e) when ((e is RpcException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)) && Time.GetElapsedTime(started) < Ttl)
             {
