@@ -66,18 +66,24 @@ public sealed class TreeStartTests
             name: rev
             children:
               - service: a
-                command: [sh, -c, 'trap "echo a >> $DIR/order; exit 0" TERM; sleep 1000 & wait']
+                command: [sh, -c, 'trap "echo a >> $DIR/order; exit 0" TERM; sleep 1000 & echo $! > $DIR/a.pid; wait']
               - supervisor: mid
                 children:
                   - service: b
-                    command: [sh, -c, 'trap "echo b >> $DIR/order; exit 0" TERM; sleep 1000 & wait']
+                    command: [sh, -c, 'trap "echo b >> $DIR/order; exit 0" TERM; sleep 1000 & echo $! > $DIR/b.pid; wait']
                   - service: c
-                    command: [sh, -c, 'trap "echo c >> $DIR/order; exit 0" TERM; sleep 1000 & echo $! > $DIR/bg.pid; wait']
+                    command: [sh, -c, 'trap "echo c >> $DIR/order; exit 0" TERM; sleep 1000 & echo $! > $DIR/c.pid; wait']
             """);
-        var bg = Path.Combine(d.Dir, "bg.pid");
-        await d.WaitForAsync(() => Task.FromResult(File.Exists(bg) && File.ReadAllText(bg).EndsWith('\n')), "c's background child");
-        var background = int.Parse(File.ReadAllText(Path.Combine(d.Dir, "bg.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var pids = new[] { await d.OsPidAsync("a"), await d.OsPidAsync("b"), await d.OsPidAsync("c"), background };
+        // Each writes its background child's pid once its trap is set: stopped before that, it would not note its TERM.
+        var background = new List<int>();
+        foreach (var service in new[] { "a", "b", "c" })
+        {
+            var file = Path.Combine(d.Dir, service + ".pid");
+            await d.WaitForAsync(() => Task.FromResult(File.Exists(file) && File.ReadAllText(file).EndsWith('\n')), service + "'s background child");
+            background.Add(int.Parse(File.ReadAllText(file).Trim(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var pids = new[] { await d.OsPidAsync("a"), await d.OsPidAsync("b"), await d.OsPidAsync("c") }.Concat(background).ToArray();
         string order;
         await using (d)
         {

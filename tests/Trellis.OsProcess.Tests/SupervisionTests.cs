@@ -41,10 +41,13 @@ public class SupervisionTests
     public async Task TransientProgram_ExitZeroIsNotRestarted()
     {
         await using var probe = new Probe();
-        // The program exits 0 when told, so the test holds its pid before it is gone.
-        var spec = ProgramChild.Spec("t", Script("trap 'exit 0' USR1; while :; do sleep 0.05; done")) with { Restart = RestartType.Transient };
+        // The program exits 0 when told, so the test holds its pid before it is gone; it is told only once its trap is
+        // set (a USR1 before that would end the shell by the signal).
+        var lines = new EventLog();
+        var spec = ProgramChild.Spec("t", Script("trap 'exit 0' USR1; echo ready; while :; do sleep 0.05; done", lines)) with { Restart = RestartType.Transient };
         var sup = await probe.StartSupervisorAsync(Flags, spec);
         var child = await Probe.ChildPid(sup, "t");
+        await NextLineAsync(lines, l => l == "ready");
         Assert.True(await ProgramChild.SignalAsync(child, Signals.Usr1));
         Assert.Equal(ExitReason.Normal, await Probe.ExitOf(child));
         var info = (await Supervisor.WhichChildrenAsync(sup)).Single();

@@ -238,8 +238,11 @@ public class ControlTests
     public async Task ProgramIgnoringTerm_IsKilledAfterTheShutdownTimeout()
     {
         await using var d = new SupervisedDir();
-        d.StartForeground("--shell", "-f", "trap '' TERM; while :; do sleep 0.1; done", "--shutdown-timeout", "0.5");
+        // Told to stop only once it ignores TERM: a TERM before the trap is set would end it at once.
+        var ready = Path.Combine(d.Root, "ready");
+        d.StartForeground("--shell", "-f", $"trap '' TERM; touch {ready}; while :; do sleep 0.1; done", "--shutdown-timeout", "0.5");
         var pid = await d.WaitForPidAsync(p => p > 0);
+        await d.WaitUntilAsync(() => File.Exists(ready), "the trap");
         d.Control("d");
         await d.WaitForPidAsync(p => p == 0);
         Assert.False(SupervisedDir.Exists(pid));
