@@ -32,7 +32,8 @@ public sealed class NetworkOptions
     /// <summary>
     /// Erlang's net_ticktime: a peer that sends nothing for three quarters of it is declared down, and every link and
     /// monitor across the connection fires with <c>noconnection</c>. A tick goes out every quarter when nothing else
-    /// did, so a frozen or unplugged peer is seen within <see cref="TickTime"/>; a killed one at once (its socket closes).
+    /// did, and silence is checked every eighth, so a frozen or unplugged peer is seen 3/4 to 7/8 of
+    /// <see cref="TickTime"/> after it went silent; a killed one at once (its socket closes).
     /// 8 seconds by default: past a long garbage collection or a busy host, well before Erlang's 45 to 75 seconds.
     /// </summary>
     public TimeSpan TickTime { get; set; } = DefaultTickTime;
