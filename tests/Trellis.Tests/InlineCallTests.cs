@@ -121,55 +121,6 @@ public class InlineCallTests
         Assert.Equal(16_000L, await GenServer.CallAsync(server, "count"));
     }
 
-    [Fact]
-    public async Task ACallWhileTheServersInitEndsOnAnotherThread_WaitsForItsFirstReceive_AndRunsOnTheCallersThread()
-    {
-        // The server's init ends as the caller begins its call: the caller spins the moment the server needs to reach
-        // its receive, and then runs it, instead of queuing the call behind the start.
-        if (Environment.ProcessorCount == 1)
-        {
-            return; // The caller only waits for the server on more than one core.
-        }
-
-        await using var probe = new Probe();
-        var inline = 0;
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var init = new InitGate();
-            var start = Task.Run(() => GenServer.StartAsync(probe.Node, () => new Starting(init)).AsTask());
-            Assert.True(init.Entered.Wait(Probe.Deadline), "init began");
-            var server = init.Self;
-            var (caller, answered, call) = await Task.Run(() =>
-            {
-                var thread = Environment.CurrentManagedThreadId;
-                init.Release();
-                var task = GenServer.CallAsync(server, "thread").AsTask();
-                return (thread, task.IsCompleted, task);
-            }).WaitAsync(Probe.Deadline);
-            Assert.True((await start.WaitAsync(Probe.Deadline)).IsOk);
-            var handledOn = await call.WaitAsync(Probe.Deadline);
-            inline += answered && handledOn is int thread && thread == caller ? 1 : 0;
-        }
-
-        Assert.True(inline > 0, "no call made as the server's init ended ran on its caller's thread");
-    }
-
-    [Fact]
-    public async Task ACallWhileTheServersInitStillRuns_IsQueuedAfterABriefSpin_AndAnsweredWhenInitEnds()
-    {
-        await using var probe = new Probe();
-        var init = new InitGate();
-        var start = Task.Run(() => GenServer.StartAsync(probe.Node, () => new Starting(init)).AsTask());
-        Assert.True(init.Entered.Wait(Probe.Deadline), "init began");
-
-        // Init waits until the call has returned: a caller that waited for the first receive without a bound never would.
-        var pending = await Task.Run<Task<object?>>(() => GenServer.CallAsync(init.Self, "thread").AsTask()).WaitAsync(Probe.Deadline);
-        Assert.False(pending.IsCompleted, "answered while init still ran");
-        init.Release();
-        Assert.IsType<int>(await pending.WaitAsync(Probe.Deadline));
-        Assert.True((await start.WaitAsync(Probe.Deadline)).IsOk);
-    }
-
     private static async Task WarmAsync(Pid server)
     {
         // The first calls may be queued (the server still finishing its start); from then on it waits when called.
@@ -190,42 +141,6 @@ public class InlineCallTests
             Assert.True(Answered.Wait(Probe.Deadline), "the caller got its answer while this step waited");
             NextStepDone.Set();
         }
-    }
-
-    /// <summary>Holds a <see cref="Starting"/> server in its init until released.</summary>
-    private sealed class InitGate
-    {
-        private int _released;
-
-        public ManualResetEventSlim Entered { get; } = new();
-
-        public Pid Self { get; set; }
-
-        public void Release() => Volatile.Write(ref _released, 1);
-
-        public void WaitForRelease()
-        {
-            // A spin, not an event: init must end the moment it is released, as a quick init does.
-            var began = System.Diagnostics.Stopwatch.GetTimestamp();
-            while (Volatile.Read(ref _released) == 0)
-            {
-                Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(began) < Probe.Deadline, "init was released");
-                Thread.SpinWait(1);
-            }
-        }
-    }
-
-    private sealed class Starting(InitGate gate) : GenServer
-    {
-        protected override InitResult Init(object? argument)
-        {
-            gate.Self = Self;
-            gate.Entered.Set();
-            gate.WaitForRelease();
-            return InitResult.Ok();
-        }
-
-        protected override ServerResult HandleCall(object request, From from) => Reply(Environment.CurrentManagedThreadId);
     }
 
     private sealed class Server(Gates gates, TimeProvider? clock = null) : GenServer

@@ -33,8 +33,10 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     private bool _handedCast;
     private bool _lastCast;
 
-    // Thread.SpinWait(1) takes some 50 ns (the runtime normalizes it across processors): about 2 us in all.
-    private const int FirstReceiveSpins = 40;
+    // The waiting receive's continuation is registered (its await has parked): resuming it now runs the process on the
+    // resumer's thread. Cleared at each new wait, set by OnCompleted.
+    private volatile bool _parked;
+
 
     private static readonly bool MultiCore = Environment.ProcessorCount > 1;
 
@@ -102,12 +104,31 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
             return false;
         }
 
-        if (handed && (!TakesCallsInline || !Slice.TryRunCallee(this, call)))
+        if (handed && (!TakesCallsInline || !RunHere(call)))
         {
             Wake(call);
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Runs the server, handed <paramref name="call"/>, on this thread (<see cref="Slice.TryRunCallee"/>). A server
+    /// caught as it begins to wait may not have parked its await yet: resumed before that, it would only be marked done,
+    /// and its continuation would go to the thread pool when it parks. So the call waits for the park, briefly.
+    /// </summary>
+    private bool RunHere(CallRequest call)
+    {
+        if (!_parked && MultiCore && Slice.CanRunCallee)
+        {
+            var spins = FirstReceiveSpins;
+            for (var i = 0; i < spins && !_parked; i++)
+            {
+                Thread.SpinWait(1);
+            }
+        }
+
+        return Slice.TryRunCallee(this, call);
     }
 
     /// <summary>
@@ -139,6 +160,14 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     internal bool TakesCallsInline { get; set; }
 
     /// <summary>
+    /// How many times a caller spins for a server's first receive (<see cref="AwaitFirstReceive"/>) or for its park
+    /// (<see cref="RunHere"/>): Thread.SpinWait(1) takes some 50 ns (the runtime normalizes it across processors), about
+    /// 2 us in all. Tests that must not depend on a thread being scheduled within that time raise it while nothing else
+    /// runs.
+    /// </summary>
+    internal static int FirstReceiveSpins { get; set; } = 40;
+
+    /// <summary>
     /// Spins, for about two microseconds at most, while this server's start runs on its starter's thread (proc_lib
     /// style) and has not reached its first receive: a call made meanwhile then finds it waiting and runs it on the
     /// caller's thread, like any call to a waiting server. Queued instead, the call costs the server a thread-pool hop
@@ -148,7 +177,8 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// </summary>
     private void AwaitFirstReceive()
     {
-        for (var i = 0; i < FirstReceiveSpins && (Volatile.Read(ref _flags) & (FlagInline | FlagWaiting)) == FlagInline; i++)
+        var spins = FirstReceiveSpins;
+        for (var i = 0; i < spins && (Volatile.Read(ref _flags) & (FlagInline | FlagWaiting)) == FlagInline; i++)
         {
             Thread.SpinWait(1);
         }
@@ -504,6 +534,7 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
         _quietWait = quiet;
         _handedCast = false;
         _waitMatch = match;
+        _parked = false;
         _flags |= FlagWaiting;
     }
 
@@ -561,8 +592,11 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
 
     ValueTaskSourceStatus IValueTaskSource<object?>.GetStatus(short token) => _waiter.GetStatus(token);
 
-    void IValueTaskSource<object?>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    void IValueTaskSource<object?>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
         _waiter.OnCompleted(continuation, state, token, flags);
+        _parked = true;
+    }
 
     /// <summary>
     /// The inner ring's state. The fields sit 64 bytes into a 128-byte object, so no other object's fields share

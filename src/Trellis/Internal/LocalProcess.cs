@@ -115,8 +115,17 @@ internal sealed partial class LocalProcess : ProcessContext, IThreadPoolWorkItem
         Execute();
     }
 
-    /// <summary>Marks the end of the inline part of a synchronous start.</summary>
-    internal void ClearInline() => Interlocked.And(ref _flags, ~FlagInline);
+    /// <summary>
+    /// Marks the end of the inline part of a synchronous start. Under the lock: the process may be waiting by now, and a
+    /// sender clears <c>FlagWaiting</c> with a plain write under the lock, which would put back a flag cleared beside it.
+    /// </summary>
+    internal void ClearInline()
+    {
+        lock (_outbox.Gate)
+        {
+            _flags &= ~FlagInline;
+        }
+    }
 
     /// <summary>A slice: the body's first run, or a waiting receive resumed with what its waker handed over.</summary>
     void IThreadPoolWorkItem.Execute()
