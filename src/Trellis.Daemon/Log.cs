@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "tree started: {Services} services, {Supervisors} supervisors, {Workers} .NET workers")]
     public static partial void Started(ILogger logger, int services, int supervisors, int workers);
 
+    [LoggerMessage(EventId = 25, Level = LogLevel.Debug, Message = "gave back {Kilobytes} KB of the runtime's, libraries' and assemblies' pages that starting had mapped")]
+    public static partial void CodePagesReleased(ILogger logger, long kilobytes);
+
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Node}: {Kind} {Detail}")]
     public static partial void Event(ILogger logger, string node, string kind, string detail);
 

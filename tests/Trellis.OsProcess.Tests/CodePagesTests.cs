@@ -40,6 +40,32 @@ public sealed class CodePagesTests
             chosen);
     }
 
+    [Fact]
+    public void Without_a_path_every_files_read_only_pages_that_are_all_its_own_are_chosen()
+    {
+        const string CoreLib = "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/System.Private.CoreLib.dll";
+        var smaps =
+            Mapping("5586c4463000-5586c4470000", "r--p", Exe, 52, 0) +
+            Mapping("5586c4af5000-5586c4af7000", "r--p", Exe, 8, 8) +
+            Mapping("5586c4af7000-5586c4b0b000", "rw-p", Exe, 80, 44) +
+            Mapping("5586c4c00000-5586c4d54000", "rw-p", string.Empty, 1300, 1300) +
+            Mapping("5586c4e00000-5586c4e10000", "r--p", "[vvar]", 8, 0) +
+            Mapping("7fdc2826a000-7fdc283c0000", "r-xp", "/usr/lib/x86_64-linux-gnu/libc.so.6", 984, 0) +
+            Mapping("7fdc28400000-7fdc28500000", "r--p", CoreLib, 7392, 0) +
+            // The runtime's double-mapped code, a replaced file and a shared mapping: kept.
+            Mapping("7fdc28500000-7fdc28510000", "r-xp", "/memfd:doublemapper (deleted)", 64, 0) +
+            Mapping("7fdc28600000-7fdc28610000", "r-xp", "/opt/lib/old.so (deleted)", 64, 0) +
+            Mapping("7fdc28700000-7fdc28710000", "r--s", "/dev/shm/x", 64, 0);
+
+        Assert.Equal(
+            [
+                new CodeMapping(0x5586c4463000, 0xd000, 52 * 1024),
+                new CodeMapping(0x7fdc2826a000, 0x156000, 984 * 1024),
+                new CodeMapping(0x7fdc28400000, 0x100000, 7392 * 1024),
+            ],
+            CodeMappings.Select(smaps, null));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("garbage\nRss: 12 kB\nAnonymous: 0 kB\n")]
@@ -71,5 +97,34 @@ public sealed class CodePagesTests
         var stat = ProcessStat.Of(Environment.ProcessId);
         Assert.NotNull(stat);
         Assert.True(CodePages.Find().Release() >= 0);
+    }
+}
+
+/// <summary>
+/// Runs alone, after the others: giving back every file's pages of the test host also gives back the pages of its
+/// executable that <see cref="CodePagesTests"/> counts.
+/// </summary>
+[CollectionDefinition(nameof(AllFilePagesTests), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+/// <summary>Giving back the pages of every mapped file (the daemon does it once its tree has started).</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Collection(nameof(AllFilePagesTests))]
+public sealed class AllFilePagesTests
+{
+    [Fact]
+    public void Giving_back_every_files_pages_leaves_a_dotnet_process_running()
+    {
+        // The test host is a .NET process: its runtime, libraries and assemblies are mapped files.
+        var pages = CodePages.FindFiles();
+        Assert.True(pages.ResidentBytes > 1024 * 1024, $"only {pages.ResidentBytes} bytes of mapped files were resident");
+        Assert.Equal(pages.ResidentBytes, pages.Release());
+
+        // The runtime goes on from pages read back from the cache: it compiles new code, collects, and runs the code.
+        var x = System.Linq.Expressions.Expression.Parameter(typeof(int), "x");
+        var times6 = System.Linq.Expressions.Expression.Lambda<Func<int, int>>(
+            System.Linq.Expressions.Expression.Multiply(System.Linq.Expressions.Expression.Constant(6), x), x).Compile();
+        GC.Collect();
+        Assert.Equal(42, times6(7));
     }
 }

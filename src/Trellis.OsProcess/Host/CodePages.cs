@@ -8,8 +8,8 @@ using Trellis.OsProcess.Native;
 namespace Trellis.OsProcess;
 
 /// <summary>
-/// The pages of this process's executable that the kernel mapped while it ran: most of a native program's resident
-/// memory. A page fault on a file maps up to 64 KB around the page asked for, so starting touches most of the code once;
+/// The pages of this process's executable (or of every file it maps: <see cref="FindFiles"/>) that the kernel mapped
+/// while it ran: most of a native program's resident memory. A page fault on a file maps up to 64 KB around the page asked for, so starting touches most of the code once;
 /// giving those pages back leaves them in the page cache (the next use is a minor fault, no disk read) and shrinks the
 /// resident set to what the program goes on using.
 /// </summary>
@@ -33,14 +33,23 @@ public sealed class CodePages
     /// written. Anything the caller does between this and <see cref="Release"/> maps pages that are then given back too.
     /// </summary>
     /// <returns>The pages; none when /proc could not be read.</returns>
-    public static CodePages Find()
+    public static CodePages Find() => Find(executableOnly: true);
+
+    /// <summary>
+    /// As <see cref="Find()"/>, for every file the process maps instead of its executable alone: a .NET program's
+    /// runtime, native libraries and assemblies, which are most of its resident memory once it has started.
+    /// </summary>
+    /// <returns>The pages; none when /proc could not be read.</returns>
+    public static CodePages FindFiles() => Find(executableOnly: false);
+
+    private static CodePages Find(bool executableOnly)
     {
         char[]? text = null;
         try
         {
-            var exe = new FileInfo("/proc/self/exe").LinkTarget ?? string.Empty;
+            var path = executableOnly ? new FileInfo("/proc/self/exe").LinkTarget ?? string.Empty : null;
             var length = ReadSmaps(ref text);
-            return new CodePages(CodeMappings.Select(text.AsSpan(0, length), exe));
+            return new CodePages(CodeMappings.Select(text.AsSpan(0, length), path));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -124,16 +133,17 @@ internal readonly record struct CodeMapping(ulong Start, ulong Length, long Resi
 internal static class CodeMappings
 {
     /// <summary>
-    /// The mappings of <paramref name="path"/> that are private, not writable, resident and without an anonymous
-    /// (copy-on-write) page: dropping them loses nothing, since every page is the file's.
+    /// The mappings of <paramref name="path"/> (of any file when null) that are private, not writable, resident and
+    /// without an anonymous (copy-on-write) page: dropping them loses nothing, since every page is the file's. A file
+    /// is a name that starts with a slash, other than a memfd (the runtime's double-mapped code) or a deleted file.
     /// </summary>
     /// <param name="smaps">The text of <c>/proc/PID/smaps</c>.</param>
-    /// <param name="path">The mapped file.</param>
+    /// <param name="path">The mapped file; null for every file.</param>
     /// <returns>The mappings, in address order.</returns>
-    public static List<CodeMapping> Select(ReadOnlySpan<char> smaps, string path)
+    public static List<CodeMapping> Select(ReadOnlySpan<char> smaps, string? path)
     {
         var result = new List<CodeMapping>();
-        if (path.Length == 0)
+        if (path is { Length: 0 })
         {
             return result;
         }
@@ -145,7 +155,7 @@ internal static class CodeMappings
         {
             if (Header(line, out var s, out var e, out var perms, out var name))
             {
-                candidate = perms.Length == 4 && perms[1] != 'w' && perms[3] == 'p' && name.SequenceEqual(path);
+                candidate = perms.Length == 4 && perms[1] != 'w' && perms[3] == 'p' && (path is null ? IsFile(name) : name.SequenceEqual(path));
                 start = s;
                 end = e;
                 rss = 0;
@@ -169,6 +179,9 @@ internal static class CodeMappings
 
         return result;
     }
+
+    private static bool IsFile(ReadOnlySpan<char> name) =>
+        name.StartsWith('/') && !name.StartsWith("/memfd:", StringComparison.Ordinal) && !name.EndsWith(" (deleted)", StringComparison.Ordinal);
 
     // "55d0c1a00000-55d0c1a0d000 r--p 00000000 fe:00 1234   /path": a header starts with an address range.
     private static bool Header(ReadOnlySpan<char> line, out ulong start, out ulong end, out ReadOnlySpan<char> perms, out ReadOnlySpan<char> name)
