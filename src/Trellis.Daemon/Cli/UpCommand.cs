@@ -271,10 +271,11 @@ internal static class UpCommand
             int services = nodes.Count(n => n.Config is ServiceConfig), supervisors = nodes.Count(n => n.Config is SupervisorConfig);
             Log.Started(logger, services, supervisors, nodes.Count - services - supervisors);
 
-            // Starting mapped code and data of the runtime, its libraries and the assemblies that an idle daemon does not
-            // use again: given back, they stay in the page cache, and what is used again costs a minor fault.
+            // Starting mapped pages of the runtime, its libraries and its assemblies that a running daemon mostly does
+            // not use again: given back, they stay in the page cache, and a page used again costs a minor fault.
             var released = CodePages.FindFiles().Release();
             Log.CodePagesReleased(logger, released / 1024);
+
             using var samplerStop = new CancellationTokenSource();
             var sampler = tree.Sampler.RunAsync(samplerStop.Token);
             var first = await Task.WhenAny(stop.Task, tree.RootExited).ConfigureAwait(false);

@@ -9,9 +9,9 @@ namespace Trellis.OsProcess;
 
 /// <summary>
 /// The pages of this process's executable (or of every file it maps: <see cref="FindFiles"/>) that the kernel mapped
-/// while it ran: most of a native program's resident memory. A page fault on a file maps up to 64 KB around the page asked for, so starting touches most of the code once;
-/// giving those pages back leaves them in the page cache (the next use is a minor fault, no disk read) and shrinks the
-/// resident set to what the program goes on using.
+/// while it ran: most of a native program's resident memory. A page fault on a file maps up to 64 KB around the page
+/// asked for, so starting touches most of the code once; giving those pages back leaves them in the page cache (the
+/// next use is a minor fault, no disk read) and shrinks the resident set to what the program goes on using.
 /// </summary>
 public sealed class CodePages
 {
