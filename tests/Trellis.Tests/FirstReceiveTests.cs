@@ -11,7 +11,7 @@ public sealed class RunsAlone;
 /// <summary>
 /// A call to a server still in a start that runs on another thread (its init on its starter's thread) waits, for a
 /// bounded moment, for the server's first receive, and then runs the server on the caller's thread like any call to a
-/// waiting server (LocalProcess.AwaitFirstReceive).
+/// waiting server (LocalProcess.AwaitReadyForCaller).
 /// </summary>
 [Collection(nameof(FirstReceiveTests))]
 public class FirstReceiveTests

@@ -37,7 +37,6 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     // resumer's thread. Cleared at each new wait, set by OnCompleted.
     private volatile bool _parked;
 
-
     private static readonly bool MultiCore = Environment.ProcessorCount > 1;
 
     /// <summary>What a quiet receive returns once the process has exited (internal loops end on it without an exception).</summary>
@@ -94,9 +93,9 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     /// </summary>
     internal bool EnqueueCall(CallRequest call)
     {
-        if ((Volatile.Read(ref _flags) & (FlagInline | FlagWaiting)) == FlagInline && MultiCore && Slice.CanRunCallee)
+        if (MultiCore && !ReadyForCaller() && Slice.CanRunCallee)
         {
-            AwaitFirstReceive();
+            AwaitReadyForCaller();
         }
 
         if (!Put(call, cast: false, out var handed))
@@ -104,31 +103,12 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
             return false;
         }
 
-        if (handed && (!TakesCallsInline || !RunHere(call)))
+        if (handed && (!TakesCallsInline || !Slice.TryRunCallee(this, call)))
         {
             Wake(call);
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Runs the server, handed <paramref name="call"/>, on this thread (<see cref="Slice.TryRunCallee"/>). A server
-    /// caught as it begins to wait may not have parked its await yet: resumed before that, it would only be marked done,
-    /// and its continuation would go to the thread pool when it parks. So the call waits for the park, briefly.
-    /// </summary>
-    private bool RunHere(CallRequest call)
-    {
-        if (!_parked && MultiCore && Slice.CanRunCallee)
-        {
-            var spins = FirstReceiveSpins;
-            for (var i = 0; i < spins && !_parked; i++)
-            {
-                Thread.SpinWait(1);
-            }
-        }
-
-        return Slice.TryRunCallee(this, call);
     }
 
     /// <summary>
@@ -160,25 +140,37 @@ internal sealed partial class LocalProcess : IValueTaskSource<object?>
     internal bool TakesCallsInline { get; set; }
 
     /// <summary>
-    /// How many times a caller spins for a server's first receive (<see cref="AwaitFirstReceive"/>) or for its park
-    /// (<see cref="RunHere"/>): Thread.SpinWait(1) takes some 50 ns (the runtime normalizes it across processors), about
-    /// 2 us in all. Tests that must not depend on a thread being scheduled within that time raise it while nothing else
-    /// runs.
+    /// How many times a caller spins in <see cref="AwaitReadyForCaller"/>: Thread.SpinWait(1) takes some 50 ns (the
+    /// runtime normalizes it across processors), about 2 us in all. Tests that must not depend on a thread being
+    /// scheduled within that time raise it while nothing else runs.
     /// </summary>
     internal static int FirstReceiveSpins { get; set; } = 40;
 
     /// <summary>
-    /// Spins, for about two microseconds at most, while this server's start runs on its starter's thread (proc_lib
-    /// style) and has not reached its first receive: a call made meanwhile then finds it waiting and runs it on the
-    /// caller's thread, like any call to a waiting server. Queued instead, the call costs the server a thread-pool hop
-    /// before its first message and the caller a wake-up. The usual case is a client that finds a restarted server by
-    /// its name, which is registered before init runs. Not on one core, where the spin would only delay the start, and
-    /// not for a caller that could not run the server anyway (<see cref="Slice.CanRunCallee"/>).
+    /// Whether a call need not wait before it is put in: the server waits with its await parked (a call then runs it
+    /// on the caller's thread), or it is neither in a start on its starter's thread nor beginning to wait (it is busy,
+    /// or it is not a server that takes calls inline). A hint, read without the lock.
     /// </summary>
-    private void AwaitFirstReceive()
+    private bool ReadyForCaller()
+    {
+        var flags = Volatile.Read(ref _flags);
+        return (flags & FlagWaiting) != 0 ? _parked || !TakesCallsInline : (flags & FlagInline) == 0;
+    }
+
+    /// <summary>
+    /// Spins, for about two microseconds at most, until the server is ready for a call (<see cref="ReadyForCaller"/>).
+    /// Two moments make a call wait so: the server's start runs on its starter's thread (proc_lib style) and has not
+    /// reached its first receive, the usual case being a client that finds a restarted server by its name, which is
+    /// registered before init runs; and a server caught as it begins to wait has not parked its await, so that
+    /// resuming it would only mark it done, and its continuation would go to the thread pool when it parks. Either
+    /// way the call would cost the server a thread-pool hop and the caller a wake-up. Not on one core, where the spin
+    /// would only delay the server, and not for a caller that could not run the server anyway
+    /// (<see cref="Slice.CanRunCallee"/>).
+    /// </summary>
+    private void AwaitReadyForCaller()
     {
         var spins = FirstReceiveSpins;
-        for (var i = 0; i < spins && (Volatile.Read(ref _flags) & (FlagInline | FlagWaiting)) == FlagInline; i++)
+        for (var i = 0; i < spins && !ReadyForCaller(); i++)
         {
             Thread.SpinWait(1);
         }
